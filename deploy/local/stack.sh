@@ -9,6 +9,7 @@
 #   stack.sh asterisk-up INST     render asterisk/ for instance INST (dev|test) and start it
 #   stack.sh asterisk-down INST   stop instance INST
 #   stack.sh asterisk-env INST    print the instance's settings as KEY=value lines
+#   stack.sh asterisk-running INST  exit 0 when instance INST is up and answering ARI
 #   stack.sh services-down        stop PostgreSQL and Redis if this script started them
 #
 # Instances keep apart: each has its own ports, directories and ARI credentials, so the
@@ -42,8 +43,29 @@ apt_install() {
 cmd_deps() {
 	need_root
 	apt_install postgresql redis-server sip-tester debootstrap sox libsox-fmt-base espeak-ng \
-		ca-certificates curl util-linux
+		ca-certificates curl util-linux make git
 	mkdir -p "$CACHE"
+	ensure_go
+}
+
+# Go: the machine's toolchain when there is one; otherwise a Go >= 1.21 from Debian's
+# bookworm-backports, which fetches the exact toolchain go.mod names from the Go
+# module proxy (GOTOOLCHAIN=auto).
+ensure_go() {
+	if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then return 0; fi
+	local list=/etc/apt/sources.list.d/ikomek-backports.list
+	if [ ! -f "$list" ]; then
+		log "no Go toolchain: adding bookworm-backports for a current Go"
+		echo "deb http://deb.debian.org/debian bookworm-backports main" >"$list"
+		apt_updated=
+	fi
+	if [ -z "$apt_updated" ]; then apt-get update -qq; apt_updated=1; fi
+	local pkg
+	pkg=$(apt-cache search --names-only '^golang-1\.[0-9]+-go$' | awk '{print $1}' | sort -V | tail -n1)
+	[ -n "$pkg" ] || die "no golang-1.N-go package found; install Go 1.26 into /usr/local/go"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports "$pkg" >/dev/null
+	ln -sf "/usr/lib/${pkg%-go}/bin/go" /usr/local/bin/go
+	log "installed $pkg; go.mod's toolchain is fetched on first use"
 }
 
 mark_started() { mkdir -p "$CACHE"; grep -qx "$1" "$STARTED" 2>/dev/null || echo "$1" >>"$STARTED"; }
@@ -146,7 +168,8 @@ inst_settings() {
 }
 
 render_config() {
-	mkdir -p "$HOSTDIR"/{etc,db,spool,run,log}
+	# Asterisk does not create the recording folder itself: bridge recording fails without it.
+	mkdir -p "$HOSTDIR"/{etc,db,spool/recording,run,log}
 	local f out
 	for f in "$REPO"/asterisk/*.conf; do
 		out="$HOSTDIR/etc/$(basename "$f")"
@@ -248,5 +271,6 @@ asterisk-root) cmd_asterisk_root ;;
 asterisk-up) shift; cmd_asterisk_up "$@"; cmd_asterisk_env "$1" >"$CACHE/$1/ari.env" ;;
 asterisk-down) shift; cmd_asterisk_down "$@" ;;
 asterisk-env) shift; cmd_asterisk_env "$@" ;;
-*) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+asterisk-running) shift; inst_settings "${1:?instance}"; ast_pid >/dev/null && ari_ping ;;
+*) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,0 +1,180 @@
+// Package e2e places real calls: sipp plays citizens (and operators) over SIP with real
+// RTP audio, through the project's test Asterisk, to a controller wired exactly as
+// ikomekd wires it.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ikomek/ikomek/internal/app"
+	"github.com/ikomek/ikomek/internal/config"
+	"github.com/ikomek/ikomek/internal/testenv"
+)
+
+// controller is an ikomekd running inside the test.
+type controller struct {
+	*app.App
+	Ast  testenv.AsteriskEnv
+	logs *bytes.Buffer
+}
+
+// startController runs a controller on a fresh database against the test Asterisk and
+// waits until its ARI events socket is connected.
+func startController(t *testing.T, tweak func(*config.Config)) *controller {
+	t.Helper()
+	ast := testenv.Asterisk(t)
+	dsn := testenv.PostgresDSN(t)
+	cfg := config.Config{
+		HTTPAddr: "127.0.0.1:0", DatabaseURL: dsn, RedisURL: testenv.RedisURL(),
+		RedisPrefix: "ikomek-e2e:" + testenv.RandomSuffix(8) + ":",
+		ARIURL:      ast.ARIURL, ARIUser: ast.ARIUser, ARIPassword: ast.ARIPassword, ARIApp: ast.ARIApp,
+		RecordingsDir: t.TempDir(), Greeting: "sound:ikomek-greeting", Language: "ru",
+		Shutdown: 5 * time.Second, LogLevel: "debug", LogFormat: "text",
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("controller did not stop")
+		}
+		a.Close()
+	})
+	c := &controller{App: a, Ast: ast, logs: logs}
+	waitFor(t, 15*time.Second, "controller ready", func() bool {
+		resp, err := http.Get("http://" + a.Addr() + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return c
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// freeUDPPort returns an even UDP port that is free now (RTP wants even ports).
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		c.Close()
+		if port%2 == 0 && port < 65000 {
+			if c2, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1)); err == nil {
+				c2.Close()
+				return port
+			}
+		}
+	}
+	t.Fatal("no free UDP port pair")
+	return 0
+}
+
+// sippRun is a sipp process playing one side of calls.
+type sippRun struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan error
+	dir  string
+}
+
+// startSipp runs sipp with a scenario of test/e2e/scenarios against the test Asterisk.
+func startSipp(t *testing.T, ast testenv.AsteriskEnv, scenario string, args ...string) *sippRun {
+	t.Helper()
+	if _, err := exec.LookPath("sipp"); err != nil {
+		t.Fatal("sipp is not installed (Debian package sip-tester; `make deps`)")
+	}
+	dir := t.TempDir()
+	scen, _ := filepath.Abs(filepath.Join("scenarios", scenario))
+	full := append([]string{"-sf", scen, "-i", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)),
+		"-nostdin", "-trace_err", "-trace_screen", "-timeout", "120s", "-timeout_error",
+		fmt.Sprintf("%s:%d", ast.SIPHost, ast.SIPPort)}, args...)
+	s := &sippRun{cmd: exec.Command("sipp", full...), done: make(chan error, 1), dir: dir}
+	s.cmd.Dir = dir
+	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		if s.cmd.ProcessState == nil {
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	return s
+}
+
+// wait waits for sipp to exit and fails the test unless every call succeeded.
+func (s *sippRun) wait(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case err := <-s.done:
+		s.done <- err
+		if err != nil {
+			t.Fatalf("sipp failed: %v\n%s\n%s", err, s.out.String(), s.traces())
+		}
+	case <-time.After(d):
+		s.cmd.Process.Kill()
+		t.Fatalf("sipp did not finish within %s\n%s", d, s.traces())
+	}
+}
+
+func (s *sippRun) traces() string {
+	var b strings.Builder
+	files, _ := filepath.Glob(filepath.Join(s.dir, "*.log"))
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		if len(data) > 4000 {
+			data = data[len(data)-4000:]
+		}
+		fmt.Fprintf(&b, "--- %s\n%s\n", filepath.Base(f), data)
+	}
+	return b.String()
+}
