@@ -68,7 +68,9 @@ func provider(dsn string) (*goose.Provider, *sql.DB, error) {
 		db.Close()
 		return nil, nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithSessionLocker(locker))
+	// Out-of-order: migrations written on parallel branches apply wherever they land.
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithSessionLocker(locker),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
