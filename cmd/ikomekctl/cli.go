@@ -17,8 +17,10 @@ import (
 type CLI struct {
 	Globals
 
-	Migrate migrateCmd `cmd:"" help:"Apply pending database migrations."`
-	Tokens  tokensCmd  `cmd:"" help:"Manage API tokens."`
+	Migrate  migrateCmd  `cmd:"" help:"Apply pending database migrations."`
+	Tokens   tokensCmd   `cmd:"" help:"Manage API tokens."`
+	Staffing staffingCmd `cmd:"" help:"Erlang staffing calculations."`
+	Shifts   shiftsCmd   `cmd:"" help:"Shift planning."`
 }
 
 // Globals are the settings every command may use.
