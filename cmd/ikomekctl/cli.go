@@ -21,6 +21,14 @@ type CLI struct {
 	Tokens   tokensCmd   `cmd:"" help:"Manage API tokens."`
 	Staffing staffingCmd `cmd:"" help:"Erlang staffing calculations."`
 	Shifts   shiftsCmd   `cmd:"" help:"Shift planning."`
+
+	Operators operatorsCmd `cmd:"" help:"Manage operators and their SIP accounts."`
+
+	Departments departmentsCmd `cmd:"" help:"Manage the departments tickets go to."`
+	Categories  categoriesCmd  `cmd:"" help:"Manage ticket categories (Open311 services) and their routing."`
+	SLA         slaCmd         `cmd:"" name:"sla" help:"Manage SLA policies (versioned)."`
+	Seed        seedCmd        `cmd:"" help:"Load starting data."`
+	Tickets     ticketsCmd     `cmd:"" help:"Show, sweep and anonymise tickets."`
 }
 
 // Globals are the settings every command may use.

@@ -10,7 +10,7 @@ curl -fsS -m 2 "http://${IKOMEK_HTTP_ADDR:-127.0.0.1:8080}/readyz" >/dev/null ||
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "placing $CALLS calls to 109 at $RATE per second (sipp, real G.711 audio)"
-(cd "$work" && sipp -sf "$REPO/test/e2e/scenarios/citizen.xml" -s 109 -key caller 7701000$((RANDOM % 9000 + 1000)) \
+(cd "$work" && sipp -sf "$REPO/deploy/local/demo-caller.xml" -s 109 -key caller "7701$((RANDOM % 900000 + 100000))" -d "${HOLD_MS:-15000}" \
 	-i 127.0.0.1 -m "$CALLS" -r "$RATE" -l "$CALLS" -nostdin -timeout 180s -timeout_error \
 	"$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) && echo "all $CALLS calls completed" ||
 	{ echo "some calls failed (see sipp logs)" >&2; exit 1; }

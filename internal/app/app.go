@@ -21,7 +21,11 @@ import (
 	"github.com/ikomek/ikomek/internal/callflow"
 	"github.com/ikomek/ikomek/internal/config"
 	"github.com/ikomek/ikomek/internal/httpapi"
+	"github.com/ikomek/ikomek/internal/operators"
 	"github.com/ikomek/ikomek/internal/postgres"
+	"github.com/ikomek/ikomek/internal/recordings"
+	"github.com/ikomek/ikomek/internal/redis"
+	"github.com/ikomek/ikomek/internal/sipaccounts"
 )
 
 // App is one running controller.
@@ -32,7 +36,13 @@ type App struct {
 	Redis    *goredis.Client
 	ARI      *ari.Client
 	Flow     *callflow.Controller
+	Presence *redis.Presence
+	Archiver *recordings.Archiver
+	SIP      *sipaccounts.Provisioner
 	Registry *prometheus.Registry
+
+	archive  chan struct{}
+	stateLog chan operators.StateChange
 
 	listener net.Listener
 	server   *http.Server
@@ -63,16 +73,38 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		a.Close()
 		return nil, err
 	}
+	a.stateLog = make(chan operators.StateChange, 4096)
+	a.Presence = redis.NewPresence(redis.New(a.Redis, cfg.RedisPrefix), cfg.MaxMissed,
+		func(c operators.StateChange) { a.stateLog <- c })
+	a.archive = make(chan struct{}, 1)
+	settings := callflow.DefaultSettings()
+	settings.RingTimeout, settings.WrapUp, settings.AnnounceEvery = cfg.RingTimeout, cfg.WrapUp, cfg.AnnounceEvery
+	settings.LanguageMenu = cfg.LanguageMenu
 	a.Flow = &callflow.Controller{
-		Log: log, Calls: a.DB.Calls(),
-		Channels: a.ARI.Channels(), Playbacks: a.ARI.Playbacks(), Applications: a.ARI.Applications(),
+		Log: log, Calls: a.DB.Calls(), Queue: a.Presence, Recordings: a.DB.Recordings(),
+		Channels: a.ARI.Channels(), Bridges: a.ARI.Bridges(), Playbacks: a.ARI.Playbacks(),
+		LiveRecordings: a.ARI.Recordings(), Applications: a.ARI.Applications(), Endpoints: a.ARI.Endpoints(),
 		Asterisk: a.ARI.Asterisk(), App: cfg.ARIApp, Greeting: cfg.Greeting, Language: cfg.Language,
+		Settings: settings, Tickets: callTickets{a.DB.Tickets()},
+		Prioritize: callTickets{a.DB.Tickets()}.prioritize(time.Now),
+		RecordingFinished: func() {
+			select {
+			case a.archive <- struct{}{}:
+			default:
+			}
+		},
 	}
+	a.Archiver = &recordings.Archiver{Store: a.DB.Recordings(), Source: ariRecordings{a.ARI.Recordings()},
+		Dir: cfg.RecordingsDir, Log: log, Now: time.Now}
+	a.SIP = &sipaccounts.Provisioner{Asterisk: a.ARI.Asterisk(), Endpoints: a.ARI.Endpoints(), Log: log}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Flow.Register(a.Registry)
+	a.Flow.Register(a.Registry, a.loggedIn)
+	a.registerOperatorMetrics()
 
 	api := &httpapi.Server{
 		Log: log, Tokens: a.DB.Tokens(), Calls: a.DB.Calls(), Gatherer: a.Registry, Registerer: a.Registry,
+		Tickets: a.DB.Tickets(), Catalog: a.DB.Catalog(), SLA: a.DB.SLA(), Outbox: a.DB.Outbox(),
+		Operators: a.DB.Operators(), Presence: a.Presence, Provision: a.SyncOperators,
 		Checks: map[string]httpapi.Check{
 			"postgres": a.DB.Ping,
 			"redis":    func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
@@ -110,6 +142,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.Log.Info("ikomekd starting", a.Config.LogAttrs()...)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer a.startTickets(ctx)()
 
 	a.stream = a.ARI.Subscribe(ctx, a.Config.ARIApp)
 	a.Registry.MustRegister(
@@ -138,6 +171,11 @@ func (a *App) Run(ctx context.Context) error {
 	}()
 	flowDone := make(chan error, 1)
 	go func() { flowDone <- a.Flow.Run(ctx, a.stream.Events()) }()
+	var workers sync.WaitGroup
+	workers.Go(func() { a.writeStateLog(ctx) })
+	workers.Go(func() { a.syncOperators(ctx) })
+	workers.Go(func() { a.Archiver.Run(ctx, a.Flow.AsteriskIDForTest, a.archive, 30*time.Second) })
+	defer workers.Wait()
 
 	var err error
 	select {

@@ -99,7 +99,7 @@ func NewClient(baseURL, user, password string, opts ...Option) (*Client, error) 
 		base:    u.String(),
 		user:    user,
 		auth:    "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password)),
-		http:    &http.Client{},
+		http:    &http.Client{Transport: newTransport()},
 		timeout: DefaultRequestTimeout,
 		log:     slog.Default(),
 	}
@@ -316,4 +316,16 @@ func varsBody(vars map[string]string) any {
 		return nil
 	}
 	return variablesBody{Variables: vars}
+}
+
+// newTransport keeps a pool of connections to Asterisk: its HTTP server handles one
+// request at a time per connection, and opening a connection per request under load
+// exhausts its session limit and leaves requests waiting.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 64
+	t.MaxIdleConnsPerHost = 64
+	t.MaxConnsPerHost = 96
+	t.IdleConnTimeout = 60 * time.Second
+	return t
 }

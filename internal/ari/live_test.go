@@ -616,8 +616,8 @@ func TestLiveEndpointEvents(t *testing.T) {
 
 	// A static contact makes the endpoint reachable without a softphone.
 	mustConfig("aor", ConfigTuple{"max_contacts", "1"}, ConfigTuple{"contact", "sip:" + op + "@127.0.0.1:5999"})
-	cs := waitFor(t, r, func(e *ContactStatusChange) bool { return e.Endpoint.Resource == op })
-	t.Logf("contact %s is %s", cs.ContactInfo.URI, cs.ContactInfo.ContactStatus)
+	// Asterisk does not always send ContactStatusChange for a static contact before
+	// the endpoint comes online (seen both ways), so only the endpoint is awaited.
 	waitFor(t, r, func(e *EndpointStateChange) bool {
 		return e.Endpoint.Resource == op && e.Endpoint.State == EndpointStateOnline
 	})

@@ -3,6 +3,7 @@ package callflow
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/ikomek/ikomek/internal/ari"
 )
@@ -27,8 +28,9 @@ func (m *mailbox) put(ev ari.Event) {
 	}
 }
 
-// get returns the next event, waiting until one arrives or ctx ends.
-func (m *mailbox) get(ctx context.Context) (ari.Event, error) {
+// getOr returns the next event, waiting until one arrives; (nil, nil) when timeout
+// fires first (a nil timeout never fires); ctx's error when it ends.
+func (m *mailbox) getOr(ctx context.Context, timeout <-chan time.Time) (ari.Event, error) {
 	for {
 		m.mu.Lock()
 		if len(m.items) > 0 {
@@ -41,6 +43,8 @@ func (m *mailbox) get(ctx context.Context) (ari.Event, error) {
 		m.mu.Unlock()
 		select {
 		case <-m.notify:
+		case <-timeout:
+			return nil, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

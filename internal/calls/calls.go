@@ -45,6 +45,10 @@ type Call struct {
 	EndedAt         *time.Time
 	HangupCause     *int
 	HangupCauseText string
+	Priority        int        // 0 normal .. 9 emergency
+	QueuedAt        *time.Time // first time the call joined the queue
+	ConnectedAt     *time.Time // when an operator answered
+	OperatorLogin   string     // the operator who answered
 }
 
 // Event is one step in a call's history. Events are only ever added.
@@ -67,6 +71,11 @@ type Store interface {
 	// End closes the call once: a second End of the same call changes nothing and
 	// returns ended=false.
 	End(ctx context.Context, id int64, t time.Time, cause int, causeText string, outcome Outcome) (ended bool, err error)
+	// Queue marks the call waiting for an operator with its language and priority;
+	// QueuedAt keeps the first time.
+	Queue(ctx context.Context, id int64, t time.Time, language string, priority int) error
+	// Connect records the operator who answered the call at t.
+	Connect(ctx context.Context, id int64, t time.Time, operator string) error
 	// AddEvent appends an event to the call's history.
 	AddEvent(ctx context.Context, id int64, e Event) error
 	// Get returns a call by id; an apperr NotFound if there is none.

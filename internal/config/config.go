@@ -32,6 +32,12 @@ type Config struct {
 	Language      string        `name:"language" env:"IKOMEK_LANGUAGE" default:"ru" help:"Default prompt language (ru or kk)."`
 	Shutdown      time.Duration `name:"shutdown-timeout" env:"IKOMEK_SHUTDOWN_TIMEOUT" default:"10s" help:"How long to wait for work in progress on shutdown."`
 
+	RingTimeout   time.Duration `name:"ring-timeout" env:"IKOMEK_RING_TIMEOUT" default:"20s" help:"How long an operator's phone rings before the call is offered to another."`
+	WrapUp        time.Duration `name:"wrap-up" env:"IKOMEK_WRAP_UP" default:"30s" help:"After-call work time before an operator is offered the next call."`
+	AnnounceEvery time.Duration `name:"announce-every" env:"IKOMEK_ANNOUNCE_EVERY" default:"45s" help:"Queue position announcements interval (0 disables)."`
+	LanguageMenu  bool          `name:"language-menu" env:"IKOMEK_LANGUAGE_MENU" default:"true" negatable:"" help:"Offer the Russian/Kazakh menu after the greeting."`
+	MaxMissed     int           `name:"max-missed" env:"IKOMEK_MAX_MISSED" default:"3" help:"Unanswered offers in a row that pause an operator."`
+
 	LogLevel  string `name:"log-level" env:"IKOMEK_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level (debug, info, warn, error)."`
 	LogFormat string `name:"log-format" env:"IKOMEK_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format (text or json)."`
 }
@@ -68,6 +74,18 @@ func (c *Config) Validate() error {
 	if c.Language != "ru" && c.Language != "kk" {
 		bad = append(bad, fmt.Sprintf("language %q must be ru or kk", c.Language))
 	}
+	if c.RingTimeout < 5*time.Second || c.RingTimeout > 2*time.Minute {
+		bad = append(bad, "ring-timeout must be between 5s and 2m")
+	}
+	if c.WrapUp < 0 || c.WrapUp > 30*time.Minute {
+		bad = append(bad, "wrap-up must be between 0 and 30m")
+	}
+	if c.AnnounceEvery != 0 && c.AnnounceEvery < 10*time.Second {
+		bad = append(bad, "announce-every must be 0 or at least 10s")
+	}
+	if c.MaxMissed < 1 {
+		bad = append(bad, "max-missed must be at least 1")
+	}
 	if c.Shutdown <= 0 {
 		bad = append(bad, "shutdown-timeout must be positive")
 	}
@@ -92,6 +110,11 @@ func (c *Config) LogAttrs() []any {
 		slog.String("greeting", c.Greeting),
 		slog.String("language", c.Language),
 		slog.Duration("shutdown_timeout", c.Shutdown),
+		slog.Duration("ring_timeout", c.RingTimeout),
+		slog.Duration("wrap_up", c.WrapUp),
+		slog.Duration("announce_every", c.AnnounceEvery),
+		slog.Bool("language_menu", c.LanguageMenu),
+		slog.Int("max_missed", c.MaxMissed),
 		slog.String("log_level", c.LogLevel),
 		slog.String("log_format", c.LogFormat),
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/ikomek/ikomek/internal/apperr"
 	"github.com/ikomek/ikomek/internal/auth"
 	"github.com/ikomek/ikomek/internal/calls"
+	"github.com/ikomek/ikomek/internal/operators"
+	"github.com/ikomek/ikomek/internal/tickets"
 )
 
 // Check reports whether one dependency is usable; nil means ready.
@@ -32,6 +34,18 @@ type Server struct {
 	Gatherer prometheus.Gatherer
 	// Registerer receives the HTTP metrics; nil means none.
 	Registerer prometheus.Registerer
+
+	// Operators, when set, enables the operator endpoints; Presence serves their live
+	// state; Provision, when set, re-syncs SIP accounts after an operator changes.
+	Operators operators.Store
+	Presence  operators.Presence
+	Provision func(ctx context.Context) error
+
+	// Tickets, when set, enables the ticket, catalogue and Open311 endpoints.
+	Tickets tickets.Store
+	Catalog tickets.Catalog
+	SLA     tickets.SLAStore
+	Outbox  tickets.Outbox
 
 	mux      *http.ServeMux
 	duration *prometheus.HistogramVec
@@ -62,6 +76,8 @@ func (s *Server) Handler() http.Handler {
 	s.api("GET /api/v1/tokens", s.listTokens, auth.Admin)
 	s.api("POST /api/v1/tokens", s.createToken, auth.Admin)
 	s.api("DELETE /api/v1/tokens/{id}", s.revokeToken, auth.Admin)
+	s.operatorRoutes()
+	s.ticketRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, apperr.Errorf(apperr.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

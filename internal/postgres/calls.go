@@ -20,12 +20,13 @@ var _ calls.Store = (*CallStore)(nil)
 func (db *DB) Calls() *CallStore { return &CallStore{db: db} }
 
 const callColumns = `id, asterisk_id, channel_id, line, caller_number, caller_name, language,
-	state, coalesce(outcome, ''), arrived_at, answered_at, ended_at, hangup_cause, coalesce(hangup_cause_text, '')`
+	state, coalesce(outcome, ''), arrived_at, answered_at, ended_at, hangup_cause, coalesce(hangup_cause_text, ''),
+	priority, queued_at, connected_at, coalesce(operator_login, '')`
 
 func scanCall(row pgx.Row) (c calls.Call, err error) {
 	err = row.Scan(&c.ID, &c.AsteriskID, &c.ChannelID, &c.Line, &c.CallerNumber, &c.CallerName,
 		&c.Language, &c.State, &c.Outcome, &c.ArrivedAt, &c.AnsweredAt, &c.EndedAt, &c.HangupCause,
-		&c.HangupCauseText)
+		&c.HangupCauseText, &c.Priority, &c.QueuedAt, &c.ConnectedAt, &c.OperatorLogin)
 	return c, err
 }
 
@@ -97,6 +98,41 @@ func (s *CallStore) End(ctx context.Context, id int64, t time.Time, cause int, c
 			Detail: map[string]any{"cause": cause, "cause_text": causeText, "outcome": string(outcome)}})
 	})
 	return ended, err
+}
+
+func (s *CallStore) Queue(ctx context.Context, id int64, t time.Time, language string, priority int) (err error) {
+	defer apperr.Wrap(&err, "Calls.Queue(%d)", id)
+	if priority < 0 || priority > 9 {
+		return apperr.Errorf(apperr.Invalid, "priority %d outside 0..9", priority)
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE calls SET state = 'queued', queued_at = coalesce(queued_at, $2),
+				language = $3, priority = $4
+			WHERE id = $1 AND ended_at IS NULL`, id, t, language, priority)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.Errorf(apperr.Conflict, "call %d has ended or does not exist", id)
+		}
+		return addEvent(ctx, tx, id, calls.Event{At: t, Type: "queued",
+			Detail: map[string]any{"language": language, "priority": priority}})
+	})
+}
+
+func (s *CallStore) Connect(ctx context.Context, id int64, t time.Time, operator string) (err error) {
+	defer apperr.Wrap(&err, "Calls.Connect(%d)", id)
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE calls SET state = 'connected', connected_at = $2, operator_login = $3
+			WHERE id = $1 AND ended_at IS NULL`, id, t, operator)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.Errorf(apperr.Conflict, "call %d has ended or does not exist", id)
+		}
+		return addEvent(ctx, tx, id, calls.Event{At: t, Type: "connected", Detail: map[string]any{"operator": operator}})
+	})
 }
 
 func (s *CallStore) AddEvent(ctx context.Context, id int64, e calls.Event) (err error) {

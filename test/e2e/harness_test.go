@@ -33,6 +33,11 @@ type controller struct {
 // startController runs a controller on a fresh database against the test Asterisk and
 // waits until its ARI events socket is connected.
 func startController(t *testing.T, tweak func(*config.Config)) *controller {
+	return startControllerTB(t, tweak)
+}
+
+// startControllerTB is startController for tests and benchmarks.
+func startControllerTB(t testing.TB, tweak func(*config.Config)) *controller {
 	t.Helper()
 	ast := testenv.Asterisk(t)
 	dsn := testenv.PostgresDSN(t)
@@ -42,12 +47,16 @@ func startController(t *testing.T, tweak func(*config.Config)) *controller {
 		ARIURL:      ast.ARIURL, ARIUser: ast.ARIUser, ARIPassword: ast.ARIPassword, ARIApp: ast.ARIApp,
 		RecordingsDir: t.TempDir(), Greeting: "sound:ikomek-greeting", Language: "ru",
 		Shutdown: 5 * time.Second, LogLevel: "debug", LogFormat: "text",
+		RingTimeout: 20 * time.Second, WrapUp: 30 * time.Second, AnnounceEvery: 45 * time.Second,
+		LanguageMenu: true, MaxMissed: 3,
 	}
 	if tweak != nil {
 		tweak(&cfg)
 	}
 	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(cfg.LogLevel))
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: lvl}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
@@ -77,14 +86,14 @@ func startController(t *testing.T, tweak func(*config.Config)) *controller {
 	return c
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !ok() {
@@ -96,7 +105,7 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 }
 
 // freeUDPPort returns an even UDP port that is free now (RTP wants even ports).
-func freeUDPPort(t *testing.T) int {
+func freeUDPPort(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 50; i++ {
 		c, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -125,14 +134,17 @@ type sippRun struct {
 }
 
 // startSipp runs sipp with a scenario of test/e2e/scenarios against the test Asterisk.
-func startSipp(t *testing.T, ast testenv.AsteriskEnv, scenario string, args ...string) *sippRun {
+func startSipp(t testing.TB, ast testenv.AsteriskEnv, scenario string, args ...string) *sippRun {
 	t.Helper()
 	if _, err := exec.LookPath("sipp"); err != nil {
 		t.Fatal("sipp is not installed (Debian package sip-tester; `make deps`)")
 	}
 	dir := t.TempDir()
-	scen, _ := filepath.Abs(filepath.Join("scenarios", scenario))
-	full := append([]string{"-sf", scen, "-i", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)),
+	scen := scenario
+	if !filepath.IsAbs(scen) {
+		scen, _ = filepath.Abs(filepath.Join("scenarios", scenario))
+	}
+	full := append([]string{"-sf", scen, "-i", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)), "-aa",
 		"-nostdin", "-trace_err", "-trace_screen", "-timeout", "120s", "-timeout_error",
 		fmt.Sprintf("%s:%d", ast.SIPHost, ast.SIPPort)}, args...)
 	s := &sippRun{cmd: exec.Command("sipp", full...), done: make(chan error, 1), dir: dir}
@@ -152,7 +164,7 @@ func startSipp(t *testing.T, ast testenv.AsteriskEnv, scenario string, args ...s
 }
 
 // wait waits for sipp to exit and fails the test unless every call succeeded.
-func (s *sippRun) wait(t *testing.T, d time.Duration) {
+func (s *sippRun) wait(t testing.TB, d time.Duration) {
 	t.Helper()
 	select {
 	case err := <-s.done:
@@ -177,4 +189,11 @@ func (s *sippRun) traces() string {
 		fmt.Fprintf(&b, "--- %s\n%s\n", filepath.Base(f), data)
 	}
 	return b.String()
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }

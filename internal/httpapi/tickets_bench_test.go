@@ -1,0 +1,140 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ikomek/ikomek/internal/auth"
+	"github.com/ikomek/ikomek/internal/httpapi"
+	"github.com/ikomek/ikomek/internal/postgres"
+	"github.com/ikomek/ikomek/internal/testenv"
+	"github.com/ikomek/ikomek/internal/tickets"
+)
+
+// benchRate is the offered load of the API benchmarks, in requests per second.
+const benchRate = 1000
+
+// BenchmarkTicketAPI drives the real handler over loopback, PostgreSQL included, with
+// an open-loop load generator: request i is sent at start + i/benchRate whatever
+// happened to earlier ones, and its latency counts from that scheduled time, so a
+// stall shows in the percentiles instead of slowing the generator down. b.N is the
+// number of requests; run it with e.g. -benchtime=10000x for ten seconds of load.
+//
+//	go test -run '^$' -bench TicketAPI -benchtime 10000x ./internal/httpapi/
+func BenchmarkTicketAPI(b *testing.B) {
+	dsn := testenv.PostgresDSN(b)
+	db, err := postgres.Open(context.Background(), dsn+"&pool_max_conns=24")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := tickets.LoadSeed(ctx, db.Catalog(), db.SLA(), tickets.CitySeed(), tickets.System("bench")); err != nil {
+		b.Fatal(err)
+	}
+	s := &httpapi.Server{Tokens: db.Tokens(), Calls: db.Calls(), Tickets: db.Tickets(), Catalog: db.Catalog(),
+		SLA: db.SLA(), Outbox: db.Outbox()}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	_, secret, err := db.Tokens().Create(ctx, "bench operator", auth.Operator, "bench", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}
+	codes := []string{"pothole", "water_leak", "street_lighting", "waste_not_collected", "snow_ice", "bus_stop"}
+	create := func(i int) error {
+		body := fmt.Sprintf(`{"channel":"web","service_code":%q,"address":"пр. Абая, %d","area":"Алматинский",`+
+			`"description":"Нагрузочный тест %d","caller":{"phone":"+7701%07d"}}`, codes[i%len(codes)], i%300, i, i%100000)
+		return send(client, "POST", srv.URL+"/api/v1/tickets", secret, body, http.StatusCreated)
+	}
+
+	b.Run("create", func(b *testing.B) {
+		load(b, benchRate, create)
+	})
+	b.Run("read", func(b *testing.B) {
+		ids := make([]int64, 0, 2000)
+		for i := range 2000 {
+			tk, err := db.Tickets().Create(ctx, tickets.NewTicket{Channel: tickets.Web, ServiceCode: codes[i%len(codes)],
+				Address: fmt.Sprintf("ул. Кенесары, %d", i)}, tickets.Actor{Role: "operator", Name: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, tk.ID)
+		}
+		load(b, benchRate, func(i int) error {
+			return send(client, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", srv.URL, ids[rand.IntN(len(ids))]), secret, "", http.StatusOK)
+		})
+	})
+}
+
+func send(c *http.Client, method, url, token, body string, want int) error {
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s = %d: %s", method, url, resp.StatusCode, b)
+	}
+	return nil
+}
+
+// load offers b.N requests at rate per second and reports latency percentiles, the
+// rate achieved and the errors.
+func load(b *testing.B, rate int, do func(i int) error) {
+	interval := time.Second / time.Duration(rate)
+	lat := make([]time.Duration, b.N)
+	var errs atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		at := start.Add(time.Duration(i) * interval)
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := do(i); err != nil {
+				errs.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+			}
+			lat[i] = time.Since(at)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.90), "p90-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(pct(0.999), "p99.9-ms")
+	b.ReportMetric(float64(lat[len(lat)-1])/float64(time.Millisecond), "max-ms")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(errs.Load()), "errors")
+	if e := firstErr.Load(); e != nil {
+		b.Errorf("%d of %d requests failed; first: %v", errs.Load(), b.N, e)
+	}
+}
