@@ -293,6 +293,7 @@ func (a *callActor) announce(ctx context.Context) error {
 		return nil // being offered, or unknown: no announcement this time
 	}
 	minutes := int((time.Duration(pos) * c.Settings.HandleTime / time.Duration(max(1, c.metrics.onDutyEstimate()))).Minutes()) + 1
+	a.event(ctx, "announced", map[string]any{"position": pos, "minutes": minutes})
 	a.stopMOH(ctx)
 	_, err = a.startPlayback(ctx, "position",
 		"sound:ikomek-queue-position", "number:"+strconv.FormatInt(pos, 10),
@@ -336,7 +337,19 @@ func (a *callActor) ring(ctx context.Context, o *offer) (answered bool, err erro
 		}
 		return false, a.offerFailed(ctx, o.Login, "unreachable", 0)
 	}
+	// Dial only once the new channel is in Stasis: the reply to create may come
+	// before or after its StasisStart.
+	if err := a.awaitLeg(ctx, opID); err != nil {
+		c.Channels.Hangup(context.WithoutCancel(ctx), opID, ari.HangupNormal)
+		if errors.Is(err, errHungUp) {
+			c.Queue.Released(context.WithoutCancel(ctx), o.Login, a.call.ID)
+			c.Kick()
+			return false, err
+		}
+		return false, a.offerFailed(ctx, o.Login, err.Error(), 0)
+	}
 	if err := c.Channels.Dial(ctx, opID, a.channel.ID, c.Settings.RingTimeout); err != nil {
+		c.Log.Warn("dial failed", append(a.log(), "login", o.Login, "err", err)...)
 		c.Channels.Hangup(ctx, opID, ari.HangupNormal)
 		return false, a.offerFailed(ctx, o.Login, "dial failed", 0)
 	}
@@ -371,6 +384,32 @@ func (a *callActor) ring(ctx context.Context, o *offer) (answered bool, err erro
 		case *ari.ChannelDestroyed:
 			if e.Channel.ID == opID {
 				return false, a.offerFailed(ctx, o.Login, e.CauseTxt, e.Cause)
+			}
+		case *ari.PlaybackFinished:
+			a.startMOH(ctx)
+		}
+	}
+}
+
+// awaitLeg waits for an operator leg to enter Stasis.
+func (a *callActor) awaitLeg(ctx context.Context, opID string) error {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	for {
+		ev, err := a.nextOr(ctx, t.C)
+		if err != nil {
+			return err
+		}
+		switch e := ev.(type) {
+		case nil:
+			return errors.New("operator channel did not enter the application")
+		case *ari.StasisStart:
+			if e.Channel.ID == opID {
+				return nil
+			}
+		case *ari.ChannelDestroyed:
+			if e.Channel.ID == opID {
+				return fmt.Errorf("operator channel gone: %s", e.CauseTxt)
 			}
 		case *ari.PlaybackFinished:
 			a.startMOH(ctx)

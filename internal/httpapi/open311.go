@@ -463,7 +463,7 @@ func (s *Server) open311Filter(r *http.Request) (f tickets.Filter, err error) {
 	if end.Sub(start) > open311MaxRange {
 		return f, apperr.Errorf(apperr.Invalid, "start_date and end_date may not span more than 90 days")
 	}
-	f.From, f.To = start, end.Add(time.Nanosecond) // end_date is inclusive
+	f.From, f.To = start, end.Add(time.Microsecond) // end_date is inclusive (timestamps are in µs)
 	return f, nil
 }
 

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,8 +23,14 @@ import (
 	"github.com/ikomek/ikomek/internal/tickets"
 )
 
-// benchRate is the offered load of the API benchmarks, in requests per second.
-const benchRate = 1000
+// benchRate is the offered load of the API benchmarks in requests per second:
+// 1,000, or IKOMEK_BENCH_RATE.
+func benchRate() int {
+	if n, err := strconv.Atoi(os.Getenv("IKOMEK_BENCH_RATE")); err == nil && n > 0 {
+		return n
+	}
+	return 1000
+}
 
 // BenchmarkTicketAPI drives the real handler over loopback, PostgreSQL included, with
 // an open-loop load generator: request i is sent at start + i/benchRate whatever
@@ -59,7 +67,7 @@ func BenchmarkTicketAPI(b *testing.B) {
 	}
 
 	b.Run("create", func(b *testing.B) {
-		load(b, benchRate, create)
+		load(b, benchRate(), create)
 	})
 	b.Run("read", func(b *testing.B) {
 		ids := make([]int64, 0, 2000)
@@ -71,7 +79,7 @@ func BenchmarkTicketAPI(b *testing.B) {
 			}
 			ids = append(ids, tk.ID)
 		}
-		load(b, benchRate, func(i int) error {
+		load(b, benchRate(), func(i int) error {
 			return send(client, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", srv.URL, ids[rand.IntN(len(ids))]), secret, "", http.StatusOK)
 		})
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ikomek/ikomek/internal/apperr"
 	"github.com/ikomek/ikomek/internal/postgres"
@@ -601,5 +602,40 @@ func TestCreateRefusesBadInputAndChangesNothing(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM tickets`) + count(t, db, `SELECT count(*) FROM ticket_reference_counters`); n != 0 {
 		t.Fatalf("refused input left %d rows", n)
+	}
+}
+
+func TestTicketsCreatedMetric(t *testing.T) {
+	ctx := context.Background()
+	db, _ := ticketDB(t)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(postgres.TicketMetrics()...)
+	value := func(channel, group string) float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				if mf.GetName() == "ikomek_tickets_created_total" && labels["channel"] == channel && labels["group"] == group {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		return 0
+	}
+	web, phone := value("web", "roads"), value("phone", "none")
+	if _, err := db.Tickets().Create(ctx, tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole"}, operator); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Tickets().CreateForCall(ctx, tickets.CallTicket{CallID: newCall(t, db, "ch-m", ""), Line: "109"}); err != nil {
+		t.Fatal(err)
+	}
+	if value("web", "roads") != web+1 || value("phone", "none") != phone+1 {
+		t.Fatalf("created counters: web/roads %v -> %v, phone/none %v -> %v", web, value("web", "roads"), phone, value("phone", "none"))
 	}
 }

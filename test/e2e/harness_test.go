@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ type controller struct {
 	*app.App
 	Ast  testenv.AsteriskEnv
 	logs *bytes.Buffer
+	cfg  config.Config
+	stop func()
 }
 
 // startController runs a controller on a fresh database against the test Asterisk and
@@ -53,6 +56,12 @@ func startControllerTB(t testing.TB, tweak func(*config.Config)) *controller {
 	if tweak != nil {
 		tweak(&cfg)
 	}
+	return runController(t, ast, cfg)
+}
+
+// runController runs a controller with cfg until the test ends or it is stopped.
+func runController(t testing.TB, ast testenv.AsteriskEnv, cfg config.Config) *controller {
+	t.Helper()
 	logs := &bytes.Buffer{}
 	var lvl slog.Level
 	lvl.UnmarshalText([]byte(cfg.LogLevel))
@@ -65,16 +74,20 @@ func startControllerTB(t testing.TB, tweak func(*config.Config)) *controller {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("controller did not stop")
-		}
-		a.Close()
-	})
-	c := &controller{App: a, Ast: ast, logs: logs}
+	c := &controller{App: a, Ast: ast, logs: logs, cfg: cfg}
+	var once sync.Once
+	c.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				t.Error("controller did not stop")
+			}
+			a.Close()
+		})
+	}
+	t.Cleanup(c.stop)
 	waitFor(t, 15*time.Second, "controller ready", func() bool {
 		resp, err := http.Get("http://" + a.Addr() + "/readyz")
 		if err != nil {
@@ -84,6 +97,14 @@ func startControllerTB(t testing.TB, tweak func(*config.Config)) *controller {
 		return resp.StatusCode == 200
 	})
 	return c
+}
+
+// restart stops the controller and starts a new one on the same database, Redis and
+// Asterisk, as after a crash or a deployment.
+func (c *controller) restart(t testing.TB) *controller {
+	t.Helper()
+	c.stop()
+	return runController(t, c.Ast, c.cfg)
 }
 
 type testWriter struct{ t testing.TB }

@@ -97,7 +97,7 @@ func (s *Sweeper) SweepOnce(ctx context.Context) ([]tickets.Escalation, error) {
 					s.breaches.WithLabelValues(dep, string(b.Kind)).Inc()
 				}
 			}
-			s.Log.Info("ticket escalated", "ticket", e.Reference, "department", dep, "level", e.Level)
+			s.Log.Debug("ticket escalated", "ticket", e.Reference, "department", dep, "level", e.Level)
 		}
 		if len(es) < s.Batch {
 			break
@@ -105,6 +105,9 @@ func (s *Sweeper) SweepOnce(ctx context.Context) ([]tickets.Escalation, error) {
 	}
 	if s.duration != nil {
 		s.duration.Observe(time.Since(start).Seconds())
+	}
+	if len(all) > 0 {
+		s.Log.Info("SLA sweep escalated tickets", "count", len(all), "took", time.Since(start).Round(time.Millisecond))
 	}
 	return all, nil
 }

@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ikomek/ikomek/internal/calls"
+	"github.com/ikomek/ikomek/internal/config"
+	"github.com/ikomek/ikomek/internal/operators"
+)
+
+// The caller hangs up while an operator's phone rings: the ringing stops at once and
+// the operator, who missed nothing, is free again.
+func TestCallerLeavesWhileOperatorRings(t *testing.T) {
+	c := startController(t, func(cfg *config.Config) { fastCalls(cfg); cfg.RingTimeout = 20 * time.Second })
+	ctx := context.Background()
+	login, pw := newOperator(t, c, "ru")
+	ready(t, c, startPhone(t, c, login, pw, phoneOpts{NoAnswer: true}))
+	dial(t, c, callerOpts{Caller: "77017770001", HoldMS: 4000}).wait(t, 30*time.Second)
+	call := callOf(t, c, "77017770001")
+	evs := events(t, c, call.ID)
+	if call.Outcome != calls.Abandoned || len(offeredTo(evs)) != 1 || len(eventsOf(evs, "missed")) != 0 {
+		t.Fatalf("outcome %s, offers %v, events %+v", call.Outcome, offeredTo(evs), evs)
+	}
+	var live operators.Live
+	waitFor(t, 3*time.Second, "the operator free again", func() bool {
+		live, _ = c.Presence.Live(ctx, login)
+		return live.State == operators.Available
+	})
+	if live.Missed != 0 {
+		t.Fatalf("operator charged with a miss: %+v", live)
+	}
+	// Ringing stopped with the caller: the operator's channel is gone.
+	chans, err := c.ARI.Channels().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range chans {
+		if ch.Caller.Number == login || ch.Name != "" && len(ch.Name) > 6 && ch.Name[6:6+len(login)] == login {
+			t.Fatalf("operator channel %s still up", ch.Name)
+		}
+	}
+	offered := eventsOf(evs, "offered")[0].At
+	t.Logf("caller left %.1f s into the ringing; call ended %.0f ms later", call.EndedAt.Sub(offered).Seconds(),
+		float64(call.EndedAt.Sub(offered).Milliseconds())-call.EndedAt.Sub(offered).Seconds()*1000)
+}
+
+// While waiting, the caller hears their place in line.
+func TestWaitingCallerHearsPosition(t *testing.T) {
+	c := startController(t, func(cfg *config.Config) { fastCalls(cfg); cfg.AnnounceEvery = 10 * time.Second })
+	dial(t, c, callerOpts{Caller: "77018880001", HoldMS: 14000}).wait(t, 30*time.Second)
+	call := callOf(t, c, "77018880001")
+	ann := eventsOf(events(t, c, call.ID), "announced")
+	if len(ann) != 1 || ann[0].Detail["position"].(float64) != 1 {
+		t.Fatalf("announcements: %+v", ann)
+	}
+	t.Logf("announced position %v, about %v min", ann[0].Detail["position"], ann[0].Detail["minutes"])
+}
+
+// A controller restart while a caller waits: the caller keeps waiting in line and is
+// served by the new controller; the call keeps one record and one ticket.
+func TestRestartKeepsWaitingCaller(t *testing.T) {
+	c := startController(t, fastCalls)
+	ctx := context.Background()
+	login, pw := newOperator(t, c, "ru")
+	p := startPhone(t, c, login, pw, phoneOpts{AnswerMS: 100})
+	caller := dial(t, c, callerOpts{Caller: "77019990001", HoldMS: 12000})
+	waitFor(t, 15*time.Second, "the caller in line", func() bool {
+		n, _ := c.Presence.Waiting(ctx)
+		return n == 1
+	})
+	c = c.restart(t)
+	t.Log("controller restarted")
+	ready(t, c, p)
+	caller.wait(t, 60*time.Second)
+	call := callOf(t, c, "77019990001")
+	if call.Outcome != calls.Answered || call.OperatorLogin != login {
+		t.Fatalf("after the restart: outcome %s operator %q", call.Outcome, call.OperatorLogin)
+	}
+	var n int
+	c.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM calls WHERE caller_number = '77019990001'`).Scan(&n)
+	ts, _ := c.DB.Tickets().CallerTickets(ctx, "77019990001", 10)
+	if n != 1 || len(ts) != 1 {
+		t.Fatalf("%d call records and %d tickets, want one each", n, len(ts))
+	}
+	t.Logf("call %d waited through the restart and was answered by %s", call.ID, login)
+}
