@@ -1,5 +1,5 @@
 # iKomek: see README.md. Everything here runs as root on a Debian 12 machine.
-.PHONY: up down test unit demo build deps services asterisk fmt vet clean
+.PHONY: up down test unit demo bench build deps services asterisk fmt vet clean
 
 up:            ## install what is missing, start PostgreSQL, Redis, Asterisk and ikomekd
 	deploy/local/up.sh
@@ -38,3 +38,7 @@ vet:
 
 clean:
 	rm -rf bin
+
+bench:         ## call-path benchmark through Asterisk (IKOMEK_BENCH_CALLS=1000 IKOMEK_BENCH_RATE=4)
+	deploy/local/stack.sh asterisk-up test
+	go test ./test/e2e -run '^$$' -bench CallPath -benchtime 1x -timeout 30m -v

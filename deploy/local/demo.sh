@@ -1,18 +1,55 @@
 #!/usr/bin/env bash
-# make demo: simulated citizens call 109 on the running dev stack (make up first).
+# make demo: on the running dev stack (make up first), two demo operators (sipp softphones
+# that register with digest auth and answer with real audio) log in, and simulated
+# citizens call 109. CALLS=5 RATE=1 HOLD_MS=8000.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 CALLS=${CALLS:-5}
 RATE=${RATE:-1}
+HOLD_MS=${HOLD_MS:-8000}
 set -a; . "$CACHE/dev/ari.env"; set +a
-curl -fsS -m 2 "http://${IKOMEK_HTTP_ADDR:-127.0.0.1:8080}/readyz" >/dev/null ||
-	{ echo "the controller is not running: make up" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-echo "placing $CALLS calls to 109 at $RATE per second (sipp, real G.711 audio)"
-(cd "$work" && sipp -sf "$REPO/deploy/local/demo-caller.xml" -s 109 -key caller "7701$((RANDOM % 900000 + 100000))" -d "${HOLD_MS:-15000}" \
-	-i 127.0.0.1 -m "$CALLS" -r "$RATE" -l "$CALLS" -nostdin -timeout 180s -timeout_error \
+HTTP=${IKOMEK_HTTP_ADDR:-127.0.0.1:8080}
+API="http://$HTTP/api/v1"
+TOKEN=$(cat "$CACHE/dev/admin.token")
+curl -fsS -m 2 "http://$HTTP/readyz" >/dev/null || { echo "the controller is not ready: make up" >&2; exit 1; }
+api() { curl -sS -m 10 -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
+
+work=$(mktemp -d /tmp/ikomek-demo.XXXXXX)
+pids=()
+cleanup() {
+	for l in demo1 demo2; do api -X POST "$API/operators/$l/logout" >/dev/null 2>&1 || true; done
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=25060
+for l in demo1 demo2; do
+	pw="demo-$l-password"
+	api -X POST "$API/operators" -d "{\"login\":\"$l\",\"full_name\":\"Demo operator $l\",\"languages\":[\"ru\",\"kk\"],\"sip_password\":\"$pw\"}" >/dev/null
+	api -X PATCH "$API/operators/$l" -d "{\"active\":true,\"sip_password\":\"$pw\"}" >/dev/null
+	port=$((port + 2))
+	(cd "$work" && exec sipp -sf "$REPO/deploy/local/demo-operator.xml" -i 127.0.0.1 -p "$port" -mp $((port + 1000)) \
+		-aa -nostdin -bg "$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1)
+	pids+=($(pgrep -f "sipp -sf $REPO/deploy/local/demo-operator.xml -i 127.0.0.1 -p $port" | head -n1))
+	(cd "$work" && sipp -sf "$REPO/deploy/local/demo-register.xml" -i 127.0.0.1 -key login "$l" -key contact_port "$port" \
+		-au "$l" -ap "$pw" -m 1 -nostdin -timeout 15s -timeout_error "$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) ||
+		{ echo "operator $l could not register" >&2; exit 1; }
+	for _ in $(seq 1 100); do
+		api "$API/operators/$l/live" | grep -q '"registered":true' && break
+		sleep 0.2
+	done
+	api -X POST "$API/operators/$l/login" >/dev/null
+	echo "operator $l: $(api "$API/operators/$l/live")"
+done
+
+echo "placing $CALLS calls to 109 at $RATE per second (sipp citizens, real G.711 audio)"
+(cd "$work" && sipp -sf "$REPO/deploy/local/demo-caller.xml" -s 109 -key caller "7701$((RANDOM % 900000 + 100000))" \
+	-d "$HOLD_MS" -i 127.0.0.1 -m "$CALLS" -r "$RATE" -l "$CALLS" -nostdin -timeout 300s -timeout_error \
 	"$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) && echo "all $CALLS calls completed" ||
-	{ echo "some calls failed (see sipp logs)" >&2; exit 1; }
+	echo "some calls failed (sipp logs in $work)" >&2
+sleep 2
 psql "${IKOMEK_DATABASE_URL:-postgres://ikomek@127.0.0.1:5432/ikomek}" -c \
-	"SELECT id, line, caller_number, outcome, hangup_cause, arrived_at, ended_at - arrived_at AS duration FROM calls ORDER BY id DESC LIMIT $CALLS"
+	"SELECT c.id, c.caller_number, c.outcome, c.operator_login, round(extract(epoch FROM c.connected_at - c.queued_at)::numeric, 1) AS wait_s,
+	        round(r.duration_seconds::numeric, 1) AS recorded_s, r.path
+	   FROM calls c LEFT JOIN recordings r ON r.call_id = c.id ORDER BY c.id DESC LIMIT $CALLS"

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ikomek/ikomek/internal/apperr"
@@ -363,6 +365,15 @@ func (a *callActor) ring(ctx context.Context, o *offer) (answered bool, err erro
 	defer safety.Stop()
 	for {
 		ev, err := a.nextOr(ctx, safety.C)
+		if ctx.Err() != nil {
+			// Shutting down: stop the ringing and give the call back to the line, so
+			// that the next controller offers it again.
+			bg := context.WithoutCancel(ctx)
+			c.Channels.Hangup(bg, opID, ari.HangupNormal)
+			c.Queue.Released(bg, o.Login, a.call.ID)
+			c.Queue.Requeue(bg, a.call.ID)
+			return false, ctx.Err()
+		}
 		if errors.Is(err, errHungUp) {
 			// The caller left while the phone rang: stop the ringing at once.
 			c.Channels.Hangup(context.WithoutCancel(ctx), opID, ari.HangupNormal)
@@ -450,7 +461,8 @@ func (a *callActor) converse(ctx context.Context, login, opID string, answeredAt
 		c.Bridges.Destroy(ctx, bridgeID)
 		return a.gone(err, "bridge")
 	}
-	recName := fmt.Sprintf("call-%d-%d", a.call.ID, a.offers)
+	// Unique on the server whatever database the call is kept in: the channel id is.
+	recName := fmt.Sprintf("call-%d-%s-%d", a.call.ID, strings.ReplaceAll(a.channel.ID, ".", "-"), a.offers)
 	_, recErr := c.Bridges.Record(ctx, bridgeID, ari.RecordParams{Name: recName, Format: "wav", IfExists: "fail"})
 	bridged := c.Now()
 	c.metrics.bridge.Observe(bridged.Sub(answeredAt).Seconds())
@@ -493,6 +505,9 @@ func (a *callActor) converse(ctx context.Context, login, opID string, answeredAt
 	var endErr error
 	for {
 		ev, err := a.next(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err() // shutting down: the conversation goes on; the next controller adopts it
+		}
 		if err != nil {
 			endErr = err
 			c.Channels.Hangup(context.WithoutCancel(ctx), opID, ari.HangupNormal)
@@ -524,7 +539,8 @@ func (a *callActor) closeConversation(ctx context.Context, bridgeID string, rec 
 	c := a.ctl
 	defer c.unroute("br:" + bridgeID)
 	if recording {
-		if err := c.LiveRecordings.Stop(ctx, rec.Name); err != nil && !ari.IsNotFound(err) {
+		// 404 or 409: the recording already ended with the bridge's last channel.
+		if err := c.LiveRecordings.Stop(ctx, rec.Name); err != nil && !ari.IsNotFound(err) && !ari.IsConflict(err) {
 			c.Log.Warn("stop recording", append(a.log(), "err", err)...)
 		}
 		failed, reason := false, ""
@@ -565,15 +581,78 @@ func (a *callActor) closeConversation(ctx context.Context, bridgeID string, rec 
 	}
 }
 
-// adoptConversation follows a conversation that was bridged before a restart until it
-// ends. (Its operator's wrap-up starts from the end seen here.)
+// adoptConversation takes over a conversation that was bridged before a restart: the
+// bridge and its recording went on in Asterisk. It follows it to its end, then closes
+// the recording and starts the operator's wrap-up as converse does.
 func (a *callActor) adoptConversation(ctx context.Context) error {
+	c := a.ctl
 	a.connected = true
-	for {
-		if _, err := a.next(ctx); err != nil {
-			return err
+	login := a.call.OperatorLogin
+	var rec recordings.Rec
+	if recs, err := c.Recordings.ByCall(ctx, a.call.ID); err == nil {
+		for _, r := range recs {
+			if r.State == recordings.Recording {
+				rec = r
+			}
 		}
 	}
+	bridgeID, opID := "", ""
+	if bs, err := c.Bridges.List(ctx); err == nil {
+		for _, b := range bs {
+			if !slices.Contains(b.Channels, a.channel.ID) {
+				continue
+			}
+			bridgeID = b.ID
+			for _, ch := range b.Channels {
+				if ch != a.channel.ID && strings.Contains(ch, opLegMark) {
+					opID = ch
+				}
+			}
+		}
+	}
+	if bridgeID != "" {
+		c.route("br:"+bridgeID, a)
+	}
+	if opID != "" {
+		c.route("ch:"+opID, a)
+		// Events of the operator's leg after StasisEnd need the subscription too.
+		c.Applications.Subscribe(ctx, c.App, ari.ChannelSource(opID))
+	}
+	a.event(ctx, "adopted", map[string]any{"operator": login, "bridge": bridgeID, "recording": rec.Name})
+	var endErr error
+	for {
+		ev, err := a.next(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			endErr = err
+			if opID != "" {
+				c.Channels.Hangup(context.WithoutCancel(ctx), opID, ari.HangupNormal)
+			}
+			break
+		}
+		if e, ok := ev.(*ari.ChannelDestroyed); ok && opID != "" && e.Channel.ID == opID {
+			c.Channels.Hangup(ctx, a.channel.ID, ari.HangupNormal)
+			a.awaitGone(ctx, 5*time.Second)
+			endErr = errHungUp
+			break
+		}
+	}
+	ended := a.endedAt
+	if ended.IsZero() {
+		ended = c.Now()
+	}
+	if bridgeID != "" {
+		a.closeConversation(context.WithoutCancel(ctx), bridgeID, rec, rec.ID != 0)
+	}
+	if login != "" {
+		if err := c.Queue.CallEnded(context.WithoutCancel(ctx), login, a.call.ID, ended.Add(c.Settings.WrapUp)); err != nil {
+			c.Log.Error("presence: call ended", append(a.log(), "login", login, "err", err)...)
+		}
+		c.Kick()
+	}
+	return endErr
 }
 
 // play plays media to the caller and waits until it has finished. With interruptible,

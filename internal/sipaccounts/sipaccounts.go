@@ -195,6 +195,8 @@ func Objects(a operators.SIPAccount) []Object {
 			// one it takes calls on.
 			{Attribute: "rewrite_contact", Value: "no"},
 			{Attribute: "dtmf_mode", Value: "rfc4733"},
+			// A softphone that vanished mid-call without a BYE is hung up.
+			{Attribute: "rtp_timeout", Value: "60"},
 			{Attribute: "language", Value: "ru"},
 		}},
 	}

@@ -62,7 +62,8 @@ func runCallPathLoad(b *testing.B, total int) {
 	// Warm-up, then the measured run; memory is compared between the two ends.
 	run := func(n int, first int) {
 		r := startSipp(b, c.Ast, callerScenario(b, callerOpts{Caller: "7702" + strconv.Itoa(first), SpeakMS: 0, HoldMS: 2000}),
-			"-m", strconv.Itoa(n), "-r", "8", "-l", "60")
+			"-m", strconv.Itoa(n), "-r", envOr("IKOMEK_BENCH_RATE", "4"), "-l", "60",
+			"-timeout", fmt.Sprintf("%ds", n+300))
 		r.wait(b, time.Duration(n)*time.Second+2*time.Minute)
 	}
 	run(warm, 1)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ikomek/ikomek/internal/app"
+	"github.com/ikomek/ikomek/internal/ari"
 	"github.com/ikomek/ikomek/internal/config"
 	"github.com/ikomek/ikomek/internal/testenv"
 )
@@ -56,6 +57,7 @@ func startControllerTB(t testing.TB, tweak func(*config.Config)) *controller {
 	if tweak != nil {
 		tweak(&cfg)
 	}
+	hangUpLeftovers(t, ast)
 	return runController(t, ast, cfg)
 }
 
@@ -165,8 +167,15 @@ func startSipp(t testing.TB, ast testenv.AsteriskEnv, scenario string, args ...s
 	if !filepath.IsAbs(scen) {
 		scen, _ = filepath.Abs(filepath.Join("scenarios", scenario))
 	}
+	timeout := "120s"
+	for i, a := range args {
+		if a == "-timeout" && i+1 < len(args) {
+			timeout, args = args[i+1], append(append([]string{}, args[:i]...), args[i+2:]...)
+			break
+		}
+	}
 	full := append([]string{"-sf", scen, "-i", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)), "-aa",
-		"-nostdin", "-trace_err", "-trace_screen", "-timeout", "120s", "-timeout_error",
+		"-nostdin", "-trace_err", "-trace_screen", "-timeout", timeout, "-timeout_error",
 		fmt.Sprintf("%s:%d", ast.SIPHost, ast.SIPPort)}, args...)
 	s := &sippRun{cmd: exec.Command("sipp", full...), done: make(chan error, 1), dir: dir}
 	s.cmd.Dir = dir
@@ -217,4 +226,25 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// hangUpLeftovers ends calls that an earlier, interrupted run left in the test
+// Asterisk (citizen channels and operator legs), which a new controller would
+// otherwise adopt.
+func hangUpLeftovers(t testing.TB, ast testenv.AsteriskEnv) {
+	t.Helper()
+	c, err := ari.NewClient(ast.ARIURL, ast.ARIUser, ast.ARIPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	chans, err := c.Channels().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range chans {
+		if strings.HasPrefix(ch.Name, "PJSIP/citizens-") || strings.Contains(ch.ID, "-op") {
+			c.Channels().Hangup(ctx, ch.ID, ari.HangupNormal)
+		}
+	}
 }

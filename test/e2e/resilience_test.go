@@ -86,3 +86,47 @@ func TestRestartKeepsWaitingCaller(t *testing.T) {
 	}
 	t.Logf("call %d waited through the restart and was answered by %s", call.ID, login)
 }
+
+// A controller restart during a conversation: the conversation goes on, stays recorded
+// to the end, and the new controller closes the call, stores the recording and gives
+// the operator their wrap-up.
+func TestRestartDuringConversation(t *testing.T) {
+	c := startController(t, fastCalls)
+	ctx := context.Background()
+	login, pw := newOperator(t, c, "ru")
+	ready(t, c, startPhone(t, c, login, pw, phoneOpts{AnswerMS: 100, SpeakMS: 5000}))
+	caller := dial(t, c, callerOpts{Caller: "77019990002", SpeakMS: 1000, HoldMS: 12000})
+	waitFor(t, 15*time.Second, "the conversation", func() bool {
+		live, _ := c.Presence.Live(ctx, login)
+		return live.State == operators.OnCall
+	})
+	time.Sleep(time.Second)
+	c = c.restart(t)
+	t.Log("controller restarted mid-conversation")
+	caller.wait(t, 60*time.Second)
+	call := callOf(t, c, "77019990002")
+	if call.Outcome != calls.Answered || call.OperatorLogin != login {
+		t.Fatalf("outcome %s operator %q", call.Outcome, call.OperatorLogin)
+	}
+	if len(eventsOf(events(t, c, call.ID), "adopted")) != 1 {
+		t.Fatalf("the conversation was not adopted: %+v", events(t, c, call.ID))
+	}
+	var dur float64
+	waitFor(t, 30*time.Second, "the recording stored", func() bool {
+		rs, err := c.DB.Recordings().ByCall(ctx, call.ID)
+		if err != nil || len(rs) != 1 || rs[0].State != "stored" {
+			return false
+		}
+		dur = rs[0].Duration
+		return true
+	})
+	talk := call.EndedAt.Sub(*call.ConnectedAt).Seconds()
+	if dur < talk-1 {
+		t.Fatalf("recording %.1f s for a %.1f s conversation", dur, talk)
+	}
+	waitFor(t, 10*time.Second, "the operator's wrap-up to end", func() bool {
+		live, _ := c.Presence.Live(ctx, login)
+		return live.State == operators.Available
+	})
+	t.Logf("conversation of %.1f s survived the restart; recording %.1f s", talk, dur)
+}
