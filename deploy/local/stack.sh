@@ -241,11 +241,28 @@ cmd_asterisk_up() {
 cmd_asterisk_down() {
 	local inst=${1:?instance} pid
 	inst_settings "$inst"
-	pid=$(ast_pid) || { log "Asterisk '$inst' is not running"; return 0; }
-	log "stopping Asterisk '$inst'"
-	chroot "$ROOT" /usr/sbin/asterisk -C "$CONF" -rx 'core stop now' >/dev/null 2>&1 || kill "$pid" || true
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-	kill -9 "$pid" 2>/dev/null || true
+	if pid=$(ast_pid); then
+		log "stopping Asterisk '$inst'"
+		chroot "$ROOT" /usr/sbin/asterisk -C "$CONF" -rx 'core stop now' >/dev/null 2>&1 || kill "$pid" || true
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+	else
+		log "Asterisk '$inst' is not running"
+	fi
+	unmount_root_if_idle
+}
+
+# The root's /dev and /proc stay mounted while any instance runs; with none left they
+# are unmounted, so the root can be removed safely.
+unmount_root_if_idle() {
+	local other
+	for other in dev test; do
+		[ -s "$ROOT/var/lib/ikomek/$other/run/asterisk.pid" ] &&
+			kill -0 "$(cat "$ROOT/var/lib/ikomek/$other/run/asterisk.pid")" 2>/dev/null && return 0
+	done
+	mountpoint -q "$ROOT/proc" && umount "$ROOT/proc"
+	mountpoint -q "$ROOT/dev" && umount "$ROOT/dev"
+	return 0
 }
 
 cmd_asterisk_env() {
