@@ -29,6 +29,9 @@ type CLI struct {
 	SLA         slaCmd         `cmd:"" name:"sla" help:"Manage SLA policies (versioned)."`
 	Seed        seedCmd        `cmd:"" help:"Load starting data."`
 	Tickets     ticketsCmd     `cmd:"" help:"Show, sweep and anonymise tickets."`
+
+	Recordings recordingsCmd `cmd:"" help:"Verify recordings and apply their retention."`
+	QC         qcCmd         `cmd:"" name:"qc" help:"Quality control: the weekly review sample."`
 }
 
 // Globals are the settings every command may use.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ikomek/ikomek/internal/httpapi"
 	"io"
 	"os"
 	"strings"
@@ -186,19 +187,8 @@ func (c *operatorsDisableCmd) Run(ctx context.Context, g *Globals) error {
 	return nil
 }
 
-// operatorJSON is an operator as printed with --json; nothing of the SIP password.
-type operatorJSON struct {
-	ID        int64     `json:"id"`
-	Login     string    `json:"login"`
-	FullName  string    `json:"full_name"`
-	Languages []string  `json:"languages"`
-	Lines     []string  `json:"lines"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
+// operatorJSON is an operator as printed with --json: the API's form, nothing of the
+// SIP password.
+type operatorJSON = httpapi.OperatorJSON
 
-func operatorOut(o operators.Operator) operatorJSON {
-	return operatorJSON{ID: o.ID, Login: o.Login, FullName: o.FullName, Languages: o.Languages, Lines: o.Lines,
-		Active: o.Active, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
-}
+func operatorOut(o operators.Operator) operatorJSON { return httpapi.NewOperatorJSON(o) }

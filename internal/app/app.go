@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Channels: a.ARI.Channels(), Bridges: a.ARI.Bridges(), Playbacks: a.ARI.Playbacks(),
 		LiveRecordings: a.ARI.Recordings(), Applications: a.ARI.Applications(), Endpoints: a.ARI.Endpoints(),
 		Asterisk: a.ARI.Asterisk(), App: cfg.ARIApp, Greeting: cfg.Greeting, Language: cfg.Language,
-		Settings: settings, Tickets: callTickets{a.DB.Tickets()},
+		Settings: settings, Tickets: callTickets{a.DB.Tickets()}, QCCases: a.DB.QC(),
 		Prioritize: callTickets{a.DB.Tickets()}.prioritize(time.Now),
 		RecordingFinished: func() {
 			select {
@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Log: log, Tokens: a.DB.Tokens(), Calls: a.DB.Calls(), Gatherer: a.Registry, Registerer: a.Registry,
 		Tickets: a.DB.Tickets(), Catalog: a.DB.Catalog(), SLA: a.DB.SLA(), Outbox: a.DB.Outbox(),
 		Operators: a.DB.Operators(), Presence: a.Presence, Provision: a.SyncOperators,
+		Recordings: a.DB.RecordingIndex(), Access: a.DB.RecordingAccess(), RecordingsDir: cfg.RecordingsDir, QC: a.DB.QC(),
 		Checks: map[string]httpapi.Check{
 			"postgres": a.DB.Ping,
 			"redis":    func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },

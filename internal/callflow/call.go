@@ -132,6 +132,15 @@ func (a *callActor) arrive(ctx context.Context) error {
 			return fmt.Errorf("ticket: %w", err)
 		}
 	}
+	if c.QCCases != nil && call.Line == QCLine {
+		caseID, _, err := c.QCCases.OpenCaseForCall(ctx, call.ID)
+		if err != nil {
+			return fmt.Errorf("quality-control case: %w", err)
+		}
+		if created {
+			a.event(ctx, "qc_case", map[string]any{"case_id": caseID})
+		}
+	}
 	if err := c.Channels.SetVariable(ctx, a.channel.ID, varCallID, strconv.FormatInt(call.ID, 10)); err != nil && !ari.IsNotFound(err) {
 		return err
 	}

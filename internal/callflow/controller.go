@@ -28,6 +28,7 @@ type Controller struct {
 	Calls          calls.Store
 	Queue          Queue
 	Tickets        Tickets // may be nil
+	QCCases        QCCases // may be nil
 	Recordings     recordings.Store
 	Channels       ari.Channels
 	Bridges        ari.Bridges

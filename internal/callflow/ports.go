@@ -38,6 +38,15 @@ type Tickets interface {
 	LinkRecording(ctx context.Context, ticketID, recordingID int64) error
 }
 
+// QCLine is the quality-control number: its calls are complaints about the center.
+const QCLine = "556655"
+
+// QCCases opens the quality-control case of each call to the QC line.
+type QCCases interface {
+	// OpenCaseForCall returns the call's case, opening it the first time.
+	OpenCaseForCall(ctx context.Context, callID int64) (caseID int64, created bool, err error)
+}
+
 // Settings are the call-handling rules.
 type Settings struct {
 	RingTimeout   time.Duration // how long an operator's phone rings before the offer moves on

@@ -51,7 +51,8 @@ type OperatorJSON struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-func operatorJSON(o operators.Operator) OperatorJSON {
+// NewOperatorJSON is the API form of an operator (the CLI prints the same).
+func NewOperatorJSON(o operators.Operator) OperatorJSON {
 	return OperatorJSON{ID: o.ID, Login: o.Login, FullName: o.FullName, Languages: o.Languages, Lines: o.Lines,
 		Active: o.Active, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
@@ -114,7 +115,7 @@ func (s *Server) createOperator(w http.ResponseWriter, r *http.Request, p auth.P
 	if err != nil {
 		return 0, nil, err
 	}
-	out := operatorJSON(o)
+	out := NewOperatorJSON(o)
 	out.Warning = s.provision(r)
 	return http.StatusCreated, out, nil
 }
@@ -134,7 +135,7 @@ func (s *Server) listOperators(w http.ResponseWriter, r *http.Request, p auth.Pr
 	}
 	out := make([]OperatorJSON, 0, len(ops))
 	for _, o := range ops {
-		out = append(out, operatorJSON(o))
+		out = append(out, NewOperatorJSON(o))
 	}
 	return http.StatusOK, out, nil
 }
@@ -148,7 +149,7 @@ func (s *Server) getOperator(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, operatorJSON(o), nil
+	return http.StatusOK, NewOperatorJSON(o), nil
 }
 
 func (s *Server) patchOperator(w http.ResponseWriter, r *http.Request, p auth.Principal) (int, any, error) {
@@ -167,7 +168,7 @@ func (s *Server) patchOperator(w http.ResponseWriter, r *http.Request, p auth.Pr
 	if err != nil {
 		return 0, nil, err
 	}
-	out := operatorJSON(o)
+	out := NewOperatorJSON(o)
 	out.Warning = s.provision(r)
 	return http.StatusOK, out, nil
 }

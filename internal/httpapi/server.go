@@ -19,6 +19,7 @@ import (
 	"github.com/ikomek/ikomek/internal/auth"
 	"github.com/ikomek/ikomek/internal/calls"
 	"github.com/ikomek/ikomek/internal/operators"
+	"github.com/ikomek/ikomek/internal/qc"
 	"github.com/ikomek/ikomek/internal/tickets"
 )
 
@@ -46,6 +47,13 @@ type Server struct {
 	Catalog tickets.Catalog
 	SLA     tickets.SLAStore
 	Outbox  tickets.Outbox
+
+	// Recordings and Access, when set, enable the recordings endpoints for reviewers,
+	// serving audio from RecordingsDir; QC enables the quality-control endpoints.
+	Recordings    qc.RecordingIndex
+	Access        qc.AccessLog
+	RecordingsDir string
+	QC            qc.Store
 
 	mux      *http.ServeMux
 	duration *prometheus.HistogramVec
@@ -78,6 +86,7 @@ func (s *Server) Handler() http.Handler {
 	s.api("DELETE /api/v1/tokens/{id}", s.revokeToken, auth.Admin)
 	s.operatorRoutes()
 	s.ticketRoutes()
+	s.qcRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, apperr.Errorf(apperr.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

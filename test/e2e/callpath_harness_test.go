@@ -63,14 +63,21 @@ type phoneOpts struct {
 	SpeakMS  int
 }
 
-// newOperator creates an operator in the database and provisions its SIP account.
+// newOperator creates an operator of line 109 in the database and provisions its SIP
+// account.
 func newOperator(t testing.TB, c *controller, langs ...string) (login, password string) {
+	t.Helper()
+	return newLineOperator(t, c, "109", langs...)
+}
+
+// newLineOperator is newOperator for the operators of a line (109, or 556655 for QC).
+func newLineOperator(t testing.TB, c *controller, line string, langs ...string) (login, password string) {
 	t.Helper()
 	ctx := context.Background()
 	login = "op" + testenv.RandomSuffix(6)
 	password = "pw-" + testenv.RandomSuffix(10)
 	if _, err := c.DB.Operators().Create(ctx, operators.NewOperator{Login: login, FullName: "Operator " + login,
-		Languages: langs, Lines: []string{"109"}, SIPPassword: password}); err != nil {
+		Languages: langs, Lines: []string{line}, SIPPassword: password}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.SyncOperators(ctx); err != nil {
