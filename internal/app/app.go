@@ -175,7 +175,8 @@ func (a *App) Run(ctx context.Context) error {
 	var workers sync.WaitGroup
 	workers.Go(func() { a.writeStateLog(ctx) })
 	workers.Go(func() { a.syncOperators(ctx) })
-	workers.Go(func() { a.Archiver.Run(ctx, a.Flow.AsteriskIDForTest, a.archive, 30*time.Second) })
+	workers.Go(func() { a.Archiver.Run(ctx, a.Flow.AsteriskID, a.archive, 30*time.Second) })
+	workers.Go(func() { a.sampleForReview(ctx) })
 	defer workers.Wait()
 
 	var err error

@@ -108,9 +108,9 @@ func (c *Controller) Active() int {
 	return len(c.callers)
 }
 
-// AsteriskIDForTest returns the entity id of the Asterisk server in hand ("" before
-// the first event).
-func (c *Controller) AsteriskIDForTest() string { return c.currentAsteriskID() }
+// AsteriskID returns the entity id of the Asterisk server in hand ("" until it is
+// known).
+func (c *Controller) AsteriskID() string { return c.currentAsteriskID() }
 
 func (c *Controller) currentAsteriskID() string {
 	c.mu.Lock()

@@ -38,6 +38,8 @@ type Config struct {
 	LanguageMenu  bool          `name:"language-menu" env:"IKOMEK_LANGUAGE_MENU" default:"true" negatable:"" help:"Offer the Russian/Kazakh menu after the greeting."`
 	MaxMissed     int           `name:"max-missed" env:"IKOMEK_MAX_MISSED" default:"3" help:"Unanswered offers in a row that pause an operator."`
 
+	QCSampleShare float64 `name:"qc-sample-share" env:"IKOMEK_QC_SAMPLE_SHARE" default:"0.05" help:"Share of each operator's answered calls picked each week for quality review (0 disables)."`
+
 	LogLevel  string `name:"log-level" env:"IKOMEK_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level (debug, info, warn, error)."`
 	LogFormat string `name:"log-format" env:"IKOMEK_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format (text or json)."`
 }
@@ -83,6 +85,9 @@ func (c *Config) Validate() error {
 	if c.AnnounceEvery != 0 && c.AnnounceEvery < 10*time.Second {
 		bad = append(bad, "announce-every must be 0 or at least 10s")
 	}
+	if c.QCSampleShare < 0 || c.QCSampleShare > 1 {
+		bad = append(bad, "qc-sample-share must be between 0 and 1")
+	}
 	if c.MaxMissed < 1 {
 		bad = append(bad, "max-missed must be at least 1")
 	}
@@ -115,6 +120,7 @@ func (c *Config) LogAttrs() []any {
 		slog.Duration("announce_every", c.AnnounceEvery),
 		slog.Bool("language_menu", c.LanguageMenu),
 		slog.Int("max_missed", c.MaxMissed),
+		slog.Float64("qc_sample_share", c.QCSampleShare),
 		slog.String("log_level", c.LogLevel),
 		slog.String("log_format", c.LogFormat),
 	}
