@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # make demo: on the running dev stack (make up first), two demo operators (sipp softphones
 # that register with digest auth and answer with real audio) log in, and simulated
-# citizens call 109. CALLS=5 RATE=1 HOLD_MS=8000.
+# citizens call 109, choose Russian in the menu, wait, talk and hang up HOLD_MS after the
+# answer. CALLS=5 RATE=1 HOLD_MS=30000.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 CALLS=${CALLS:-5}
 RATE=${RATE:-1}
-HOLD_MS=${HOLD_MS:-8000}
+HOLD_MS=${HOLD_MS:-30000}
 set -a; . "$CACHE/dev/ari.env"; set +a
 HTTP=${IKOMEK_HTTP_ADDR:-127.0.0.1:8080}
 API="http://$HTTP/api/v1"
@@ -29,13 +30,14 @@ for l in demo1 demo2; do
 	api -X POST "$API/operators" -d "{\"login\":\"$l\",\"full_name\":\"Demo operator $l\",\"languages\":[\"ru\",\"kk\"],\"sip_password\":\"$pw\"}" >/dev/null
 	api -X PATCH "$API/operators/$l" -d "{\"active\":true,\"sip_password\":\"$pw\"}" >/dev/null
 	port=$((port + 2))
-	(cd "$work" && exec sipp -sf "$REPO/deploy/local/demo-operator.xml" -i 127.0.0.1 -p "$port" -mp $((port + 1000)) \
-		-aa -nostdin -bg "$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1)
-	pids+=($(pgrep -f "sipp -sf $REPO/deploy/local/demo-operator.xml -i 127.0.0.1 -p $port" | head -n1))
+	(cd "$work" && exec sipp -sf "$REPO/deploy/local/demo-operator.xml" -i 127.0.0.1 -p "$port" -mp $((port * 10 % 20000 + 30000)) \
+		-aa -nostdin "$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) &
+	pids+=($!)
+	sleep 0.3
 	(cd "$work" && sipp -sf "$REPO/deploy/local/demo-register.xml" -i 127.0.0.1 -key login "$l" -key contact_port "$port" \
 		-au "$l" -ap "$pw" -m 1 -nostdin -timeout 15s -timeout_error "$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) ||
 		{ echo "operator $l could not register" >&2; exit 1; }
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 200); do
 		api "$API/operators/$l/live" | grep -q '"registered":true' && break
 		sleep 0.2
 	done
