@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/ikomek/ikomek/internal/app"
 	"github.com/ikomek/ikomek/internal/ari"
 	"github.com/ikomek/ikomek/internal/config"
@@ -58,6 +60,7 @@ func startControllerTB(t testing.TB, tweak func(*config.Config)) *controller {
 		tweak(&cfg)
 	}
 	hangUpLeftovers(t, ast)
+	t.Cleanup(func() { deleteKeys(cfg.RedisPrefix) })
 	return runController(t, ast, cfg)
 }
 
@@ -246,5 +249,20 @@ func hangUpLeftovers(t testing.TB, ast testenv.AsteriskEnv) {
 		if strings.HasPrefix(ch.Name, "PJSIP/citizens-") || strings.Contains(ch.ID, "-op") {
 			c.Channels().Hangup(ctx, ch.ID, ari.HangupNormal)
 		}
+	}
+}
+
+// deleteKeys removes a test controller's live state from Redis.
+func deleteKeys(prefix string) {
+	opt, err := goredis.ParseURL(testenv.RedisURL())
+	if err != nil {
+		return
+	}
+	rdb := goredis.NewClient(opt)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
 	}
 }
