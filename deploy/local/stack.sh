@@ -62,9 +62,14 @@ ensure_go() {
 	if [ -z "$apt_updated" ]; then apt-get update -qq; apt_updated=1; fi
 	local pkg
 	pkg=$(apt-cache search --names-only '^golang-1\.[0-9]+-go$' | awk '{print $1}' | sort -V | tail -n1)
-	[ -n "$pkg" ] || die "no golang-1.N-go package found; install Go 1.26 into /usr/local/go"
+	local ver=${pkg#golang-}
+	ver=${ver%-go}
+	# Go >= 1.21 fetches the toolchain go.mod asks for; older ones cannot.
+	if [ -z "$pkg" ] || [ "${ver#1.}" -lt 21 ]; then
+		die "no Go >= 1.21 package found (got '${pkg:-none}'); install Go 1.26 into /usr/local/go"
+	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports "$pkg" >/dev/null
-	ln -sf "/usr/lib/${pkg%-go}/bin/go" /usr/local/bin/go
+	ln -sf "/usr/lib/go-$ver/bin/go" /usr/local/bin/go
 	log "installed $pkg; go.mod's toolchain is fetched on first use"
 }
 
