@@ -162,7 +162,13 @@ type call struct {
 func (c *Client) do(ctx context.Context, cl call) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	start := time.Now()
 	resp, err := c.send(ctx, cl)
+	if d := time.Since(start); d > SlowRequest {
+		// Asterisk runs channel operations on the channel's own thread: a slow reply
+		// says that thread (or the server) is busy.
+		c.log.Warn("slow ARI request", "method", cl.method, "path", cl.path, "duration", d, "err", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -317,6 +323,9 @@ func varsBody(vars map[string]string) any {
 	}
 	return variablesBody{Variables: vars}
 }
+
+// SlowRequest is how long a request may take before it is logged as slow.
+const SlowRequest = time.Second
 
 // newTransport keeps a pool of connections to Asterisk: its HTTP server handles one
 // request at a time per connection, and opening a connection per request under load
