@@ -21,6 +21,7 @@ type CLI struct {
 	Tokens   tokensCmd   `cmd:"" help:"Manage API tokens."`
 	Staffing staffingCmd `cmd:"" help:"Erlang staffing calculations."`
 	Shifts   shiftsCmd   `cmd:"" help:"Shift planning."`
+	Roster   rosterCmd   `cmd:"" help:"Rosters: operators on planned shifts."`
 
 	Operators operatorsCmd `cmd:"" help:"Manage operators and their SIP accounts."`
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +28,7 @@ type staffingCmd struct {
 // shiftsCmd groups shift planning.
 type shiftsCmd struct {
 	Plan     shiftsPlanCmd     `cmd:"" help:"Choose shifts that cover a demand file with the fewest paid operator-hours."`
-	Forecast shiftsForecastCmd `cmd:"" help:"Forecast a week of demand from interval history (CSV) and write a demand file."`
+	Forecast shiftsForecastCmd `cmd:"" help:"Forecast a week of demand from interval history (CSV or the call records) and write a demand file."`
 }
 
 // targetFlags are the service target shared by erlang and forecast.
@@ -383,7 +384,8 @@ func (c *shiftsPlanCmd) options() (shiftplan.Options, error) {
 
 // shiftsForecastCmd is "ikomekctl shifts forecast".
 type shiftsForecastCmd struct {
-	CSV          string        `name:"csv" required:"" help:"History CSV with header interval_start,calls,handle_seconds (RFC 3339 times; other columns ignored)."`
+	CSV string `name:"csv" xor:"source" help:"History CSV with header interval_start,calls,handle_seconds (RFC 3339 times; other columns ignored)."`
+	historyFlags
 	Month        int           `help:"Month to forecast, 1-12 (default: the current month)."`
 	Interval     time.Duration `default:"30m" help:"Forecast interval, a multiple of the history's interval."`
 	TZ           string        `name:"tz" default:"+05:00" help:"Clock of the history: an offset like +05:00 or a zone name."`
@@ -412,8 +414,12 @@ type demandJSON struct {
 
 // Run forecasts and prints (or writes) the demand. Unreadable or invalid
 // history and bad options are apperr.Invalid.
-func (c *shiftsForecastCmd) Run() error {
-	res, fc, err := c.result()
+func (c *shiftsForecastCmd) Run(ctx context.Context, g *Globals) error {
+	obs, err := c.observations(ctx, g)
+	if err != nil {
+		return err
+	}
+	res, fc, err := c.result(obs)
 	if err != nil {
 		return invalid(err)
 	}
@@ -448,7 +454,7 @@ func (c *shiftsForecastCmd) Run() error {
 	return tw.Flush()
 }
 
-func (c *shiftsForecastCmd) result() (demandJSON, *forecast.Forecast, error) {
+func (c *shiftsForecastCmd) result(obs []forecast.Observation) (demandJSON, *forecast.Forecast, error) {
 	month := c.Month
 	if month == 0 {
 		now := c.now
@@ -473,22 +479,20 @@ func (c *shiftsForecastCmd) result() (demandJSON, *forecast.Forecast, error) {
 	if err != nil {
 		return demandJSON{}, nil, err
 	}
-	f, err := os.Open(c.CSV)
-	if err != nil {
-		return demandJSON{}, nil, err
-	}
-	defer f.Close()
-	obs, err := forecast.ParseCSV(f)
-	if err != nil {
-		return demandJSON{}, nil, fmt.Errorf("%s: %w", c.CSV, err)
+	var grain time.Duration
+	if c.FromDB {
+		// The records are bucketed on the forecast's own grid; quiet
+		// intervals must not make the history look coarser.
+		grain = c.Interval
 	}
 	fc, err := forecast.Build(obs, forecast.Options{
-		Interval:    c.Interval,
-		Location:    loc,
-		Month:       time.Month(month),
-		SeasonWidth: c.SeasonWidth,
-		HalfLife:    c.HalfLife,
-		Growth:      c.Growth,
+		Interval:        c.Interval,
+		HistoryInterval: grain,
+		Location:        loc,
+		Month:           time.Month(month),
+		SeasonWidth:     c.SeasonWidth,
+		HalfLife:        c.HalfLife,
+		Growth:          c.Growth,
 	})
 	if err != nil {
 		return demandJSON{}, nil, err

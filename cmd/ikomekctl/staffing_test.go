@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 // testCLI mounts the staffing commands the way the root CLI does.
 type testCLI struct {
+	Globals
 	Staffing staffingCmd `cmd:""`
 	Shifts   shiftsCmd   `cmd:""`
 }
@@ -42,7 +44,8 @@ func run(tb testing.TB, args ...string) (string, error) {
 	if err != nil {
 		return out.String(), err
 	}
-	err = ctx.Run()
+	ctx.BindTo(context.Background(), (*context.Context)(nil))
+	err = ctx.Run(&cli.Globals)
 	return out.String(), err
 }
 

@@ -106,6 +106,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Tickets: a.DB.Tickets(), Catalog: a.DB.Catalog(), SLA: a.DB.SLA(), Outbox: a.DB.Outbox(),
 		Operators: a.DB.Operators(), Presence: a.Presence, Provision: a.SyncOperators,
 		Recordings: a.DB.RecordingIndex(), Access: a.DB.RecordingAccess(), RecordingsDir: cfg.RecordingsDir, QC: a.DB.QC(),
+		Roster: a.DB.Staffing(), StaffingNow: a.staffingMonitor(),
 		Checks: map[string]httpapi.Check{
 			"postgres": a.DB.Ping,
 			"redis":    func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
@@ -177,6 +178,7 @@ func (a *App) Run(ctx context.Context) error {
 	workers.Go(func() { a.syncOperators(ctx) })
 	workers.Go(func() { a.Archiver.Run(ctx, a.Flow.AsteriskID, a.archive, 30*time.Second) })
 	workers.Go(func() { a.sampleForReview(ctx) })
+	workers.Go(func() { a.staffingLive(ctx) })
 	defer workers.Wait()
 
 	var err error

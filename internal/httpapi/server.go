@@ -20,6 +20,7 @@ import (
 	"github.com/ikomek/ikomek/internal/calls"
 	"github.com/ikomek/ikomek/internal/operators"
 	"github.com/ikomek/ikomek/internal/qc"
+	"github.com/ikomek/ikomek/internal/staffing/roster"
 	"github.com/ikomek/ikomek/internal/tickets"
 )
 
@@ -55,6 +56,10 @@ type Server struct {
 	RecordingsDir string
 	QC            qc.Store
 
+	// Roster, when set, serves the stored rosters; StaffingNow the current interval.
+	Roster      roster.Store
+	StaffingNow StaffingMonitor
+
 	mux      *http.ServeMux
 	duration *prometheus.HistogramVec
 }
@@ -87,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 	s.operatorRoutes()
 	s.ticketRoutes()
 	s.qcRoutes()
+	s.staffingRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, apperr.Errorf(apperr.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -126,7 +126,8 @@ func TestOneTicketPerCallUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	if tk.Channel != tickets.Phone || tk.Status != tickets.Registered || tk.ServiceCode != "" ||
-		tk.Caller.Number != "+77015550011" || tk.Reference != "109-2026-000001" || !tk.CreatedAt.Equal(t0) {
+		// Racers that lost may have used up reference numbers: unique, not gap-free.
+		tk.Caller.Number != "+77015550011" || !strings.HasPrefix(tk.Reference, "109-2026-") || !tk.CreatedAt.Equal(t0) {
 		t.Fatalf("call ticket = %+v", tk)
 	}
 
