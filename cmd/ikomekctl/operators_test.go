@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/alecthomas/kong"
 
 	"github.com/ikomek/ikomek/internal/apperr"
 	"github.com/ikomek/ikomek/internal/operators"
@@ -21,21 +18,9 @@ import (
 func runOps(tb testing.TB, dsn, stdin string, args ...string) (string, error) {
 	tb.Helper()
 	var cli CLI
-	var out bytes.Buffer
-	cli.Globals.Out = &out
 	cli.Operators.Create.in = strings.NewReader(stdin)
 	cli.Operators.Update.in = strings.NewReader(stdin)
-	parser, err := kong.New(&cli, kong.Name("ikomekctl"), kong.Writers(&out, &out), kong.Exit(func(int) {}))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	kctx, err := parser.Parse(append([]string{"--database-url", dsn}, args...))
-	if err != nil {
-		return out.String(), err
-	}
-	kctx.BindTo(context.Background(), (*context.Context)(nil))
-	err = kctx.Run(&cli.Globals)
-	return out.String(), err
+	return execute(tb, &cli, &cli.Globals, nil, append([]string{"--database-url", dsn}, args...)...)
 }
 
 func storedCredOf(tb testing.TB, dsn, login string) string {

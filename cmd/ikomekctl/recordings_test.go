@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/alecthomas/kong"
 
 	"github.com/ikomek/ikomek/internal/postgres"
 	"github.com/ikomek/ikomek/internal/recordings"
@@ -26,20 +23,8 @@ type recordingsCLI struct {
 func runRecordings(tb testing.TB, dsn string, args ...string) (string, error) {
 	tb.Helper()
 	var cli recordingsCLI
-	var out bytes.Buffer
-	cli.Globals.Out = &out
 	cli.Recordings.Retention.Now = func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
-	parser, err := kong.New(&cli, kong.Name("ikomekctl"), kong.Writers(&out, &out), kong.Exit(func(int) {}))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	kctx, err := parser.Parse(append([]string{"--database-url", dsn}, args...))
-	if err != nil {
-		return out.String(), err
-	}
-	kctx.BindTo(context.Background(), (*context.Context)(nil))
-	err = kctx.Run(&cli.Globals)
-	return out.String(), err
+	return execute(tb, &cli, &cli.Globals, nil, append([]string{"--database-url", dsn}, args...)...)
 }
 
 // storedCall inserts an answered call with a stored recording whose file is written

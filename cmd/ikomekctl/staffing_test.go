@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/alecthomas/kong"
 
 	"github.com/ikomek/ikomek/internal/apperr"
 	"github.com/ikomek/ikomek/internal/staffing/shiftplan"
@@ -36,17 +33,7 @@ func run(tb testing.TB, args ...string) (string, error) {
 	cli.Shifts.Plan.out = &out
 	cli.Shifts.Forecast.out = &out
 	cli.Shifts.Forecast.now = func() time.Time { return time.Date(2025, time.January, 20, 12, 0, 0, 0, time.UTC) }
-	parser, err := kong.New(&cli, kong.Name("ikomekctl"), kong.Writers(&out, &out), kong.Exit(func(int) {}))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, err := parser.Parse(args)
-	if err != nil {
-		return out.String(), err
-	}
-	ctx.BindTo(context.Background(), (*context.Context)(nil))
-	err = ctx.Run(&cli.Globals)
-	return out.String(), err
+	return execute(tb, &cli, &cli.Globals, &out, args...)
 }
 
 func decode(tb testing.TB, s string) map[string]any {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/alecthomas/kong"
 
 	"github.com/ikomek/ikomek/internal/apperr"
 	"github.com/ikomek/ikomek/internal/postgres"
@@ -29,19 +26,7 @@ type ticketsCLI struct {
 func runTickets(tb testing.TB, dsn string, args ...string) (string, error) {
 	tb.Helper()
 	var cli ticketsCLI
-	var out bytes.Buffer
-	cli.Globals.Out = &out
-	parser, err := kong.New(&cli, kong.Name("ikomekctl"), kong.Writers(&out, &out), kong.Exit(func(int) {}))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	kctx, err := parser.Parse(append([]string{"--database-url", dsn}, args...))
-	if err != nil {
-		return out.String(), err
-	}
-	kctx.BindTo(context.Background(), (*context.Context)(nil))
-	err = kctx.Run(&cli.Globals)
-	return out.String(), err
+	return execute(tb, &cli, &cli.Globals, nil, append([]string{"--database-url", dsn}, args...)...)
 }
 
 func TestTicketCommands(t *testing.T) {

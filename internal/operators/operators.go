@@ -11,7 +11,7 @@ import (
 // Operator is a person who answers calls on a SIP softphone.
 type Operator struct {
 	ID        int64
-	Login     string   // also the SIP user name and the PJSIP endpoint name
+	Login     string // also the SIP user name and the PJSIP endpoint name
 	FullName  string
 	Languages []string // "ru", "kk": languages the operator serves callers in
 	Lines     []string // lines served: "109", "556655" (quality control)
