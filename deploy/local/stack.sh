@@ -199,7 +199,23 @@ render_config() {
 	done
 }
 
+# Asterisk looks up this machine's name and A.ROOT-SERVERS.NET (to learn its own
+# address) for every new media session; without answers in the root's /etc/hosts each
+# lookup goes to DNS and, under load, answering and creating channels wait on it.
+write_hosts() {
+	local name
+	name=$(hostname 2>/dev/null || echo localhost)
+	cat >"$ROOT/etc/hosts.tmp" <<HOSTS
+127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+127.0.1.1	$name
+198.41.0.4	A.ROOT-SERVERS.NET a.root-servers.net
+HOSTS
+	mv "$ROOT/etc/hosts.tmp" "$ROOT/etc/hosts"
+}
+
 mount_root() {
+	write_hosts
 	mountpoint -q "$ROOT/dev" || mount --bind /dev "$ROOT/dev"
 	mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 }
