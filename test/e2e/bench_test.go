@@ -61,7 +61,7 @@ func runCallPathLoad(b *testing.B, total int) {
 	warm := total / 5
 	// Warm-up, then the measured run; memory is compared between the two ends.
 	run := func(n int, first int) {
-		r := startSipp(b, c.Ast, callerScenario(b, callerOpts{Caller: "7702" + strconv.Itoa(first), SpeakMS: 0, HoldMS: 2000}),
+		r := startSipp(b, c.Ast, callerScenario(b, callerOpts{Caller: "7702" + strconv.Itoa(first), SpeakMS: 0, HoldMS: 3000}),
 			"-m", strconv.Itoa(n), "-r", envOr("IKOMEK_BENCH_RATE", "4"), "-l", "60",
 			"-timeout", fmt.Sprintf("%ds", n+300))
 		r.wait(b, time.Duration(n)*time.Second+2*time.Minute)
