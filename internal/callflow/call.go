@@ -445,6 +445,7 @@ func (a *callActor) offerFailed(ctx context.Context, login, why string, cause in
 		c.Log.Error("cannot record missed offer", append(a.log(), "login", login, "err", err)...)
 	}
 	a.event(ctx, "missed", map[string]any{"operator": login, "reason": why, "cause": cause, "operator_state": string(st)})
+	c.Log.Info("offer not answered", append(a.log(), "login", login, "reason", why, "cause", cause, "operator_state", st)...)
 	c.metrics.missed.Inc()
 	if err := c.Calls.SetState(ctx, a.call.ID, calls.Queued); err != nil {
 		return err

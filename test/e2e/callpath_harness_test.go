@@ -100,7 +100,7 @@ func startPhone(t testing.TB, c *controller, login, password string, o phoneOpts
 	p := &phone{Login: login, Password: password, Port: freeUDPPort(t)}
 	scen := render(t, "operator.xml", o)
 	// No call limit: qualify OPTIONS count as calls too. Stopped when the test ends.
-	p.uas = startSipp(t, c.Ast, scen, "-p", strconv.Itoa(p.Port))
+	p.uas = startSipp(t, c.Ast, scen, "-p", strconv.Itoa(p.Port), "-timeout", "2h")
 	reg := render(t, "register.xml", map[string]any{"Login": login, "Password": password, "ContactPort": p.Port})
 	startSipp(t, c.Ast, reg, "-m", "1").wait(t, 15*time.Second)
 	return p
