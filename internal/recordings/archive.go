@@ -42,7 +42,7 @@ func (a *Archiver) Archive(ctx context.Context, r Rec) (err error) {
 	}()
 	at := r.StartedAt.UTC()
 	rel := filepath.Join(at.Format("2006"), at.Format("01"), at.Format("02"),
-		fmt.Sprintf("call-%d-%s.%s", r.CallID, filepath.Base(r.Name), r.Format))
+		fmt.Sprintf("%s.%s", filepath.Base(r.Name), r.Format)) // the name already holds the call id
 	full := filepath.Join(a.Dir, rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
 		return err

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -73,6 +76,21 @@ func TestCallerReachesOperatorAndIsRecorded(t *testing.T) {
 	tk := ts[0]
 	if tk.CallID == nil || *tk.CallID != call.ID || tk.OperatorLogin != login || tk.RecordingID == nil || *tk.RecordingID != rec.ID {
 		t.Fatalf("ticket %s: call %v operator %q recording %v", tk.Reference, tk.CallID, tk.OperatorLogin, tk.RecordingID)
+	}
+	// The metrics count the call.
+	resp, err := http.Get("http://" + c.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ikomek_calls_ended_total{outcome="answered"} 1`, "ikomek_calls_answered_total 1",
+		"ikomek_calls_answered_within_target_total 1", `ikomek_call_wait_seconds_count{outcome="answered"} 1`,
+		"ikomek_call_talk_seconds_count 1", "ikomek_dispatch_latency_seconds_count 1", "ikomek_bridge_latency_seconds_count 1",
+		"ikomek_recording_failures_total 0", `ikomek_operators{state="offline"}`} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("metrics lack %q", want)
+		}
 	}
 	live, _ := c.Presence.Live(ctx, login)
 	t.Logf("ticket %s (%s) for call %d; operator after the call: %s", tk.Reference, tk.Status, call.ID, live.State)
