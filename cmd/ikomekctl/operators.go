@@ -24,6 +24,9 @@ type operatorsCmd struct {
 	List    operatorsListCmd    `cmd:"" help:"List operators."`
 	Update  operatorsUpdateCmd  `cmd:"" help:"Change an operator."`
 	Disable operatorsDisableCmd `cmd:"" help:"Disable an operator: never offered calls again, SIP account removed."`
+
+	Availability availabilityCmd `cmd:"" help:"Days off and requests (spans an operator cannot work) that 'roster build' respects."`
+	WorkRules    workRulesCmd    `cmd:"" name:"work-rules" help:"Personal max hours per week and shift preferences that 'roster build' follows."`
 }
 
 const sipNote = "its SIP account is applied on Asterisk by the controller's next synchronisation"

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ikomek/ikomek/internal/operators"
+	"github.com/ikomek/ikomek/internal/postgres"
 	"github.com/ikomek/ikomek/internal/staffing/roster"
 )
 
@@ -27,14 +29,18 @@ type rosterBuildCmd struct {
 	TZ             string             `name:"tz" default:"+05:00" help:"Clock of the plan: an offset like +05:00 or a zone name."`
 	LanguagesShare map[string]float64 `help:"Least share of each shift's operators speaking a language, e.g. kk=0.3."`
 	MinRest        time.Duration      `default:"11h" help:"Least rest between two shifts of one operator."`
-	MaxHours       float64            `help:"Most paid hours per operator over the plan (0: no cap)."`
+	MaxHours       float64            `help:"Most paid hours per operator over the plan (0: no cap); an operator's own max hours per week (operators work-rules) take precedence."`
 	JSON           bool               `name:"json" help:"Print one JSON object."`
 }
 
 type rosterBuildJSON struct {
-	PlanID       int64                `json:"plan_id"`
-	Assignments  int                  `json:"assignments"`
-	Operators    int                  `json:"operators"`
+	PlanID      int64 `json:"plan_id"`
+	Assignments int   `json:"assignments"`
+	Operators   int   `json:"operators"`
+	// DaysOff and Requests count the stored days off and unavailable spans
+	// that fell in the week and bound the roster.
+	DaysOff      int                  `json:"days_off"`
+	Requests     int                  `json:"requests"`
 	Unfilled     []unfilledJSON       `json:"unfilled"`
 	LanguageGaps []roster.LanguageGap `json:"language_gaps"`
 }
@@ -69,13 +75,18 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	ops := make([]roster.Operator, 0, len(list))
-	for _, o := range list {
-		ops = append(ops, roster.Operator{ID: o.Login, Languages: o.Languages, MaxHours: c.MaxHours})
-	}
 	days := len(plan.Coverage)
 	for _, s := range shifts {
 		days = max(days, s.Day+1)
+	}
+	ops, err := c.operators(ctx, db, list, week, days)
+	if err != nil {
+		return err
+	}
+	var daysOff, requests int
+	for _, o := range ops {
+		daysOff += len(o.DaysOff)
+		requests += len(o.Unavailable)
 	}
 	res, err := roster.Assign(shifts, ops, roster.Rules{Days: days, MinRest: c.MinRest, LanguageShare: c.LanguagesShare})
 	if err != nil {
@@ -88,7 +99,7 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	out := rosterBuildJSON{PlanID: stored.ID, Assignments: len(as), Operators: len(res.Hours),
-		Unfilled: []unfilledJSON{}, LanguageGaps: res.LanguageGaps}
+		DaysOff: daysOff, Requests: requests, Unfilled: []unfilledJSON{}, LanguageGaps: res.LanguageGaps}
 	if out.LanguageGaps == nil {
 		out.LanguageGaps = []roster.LanguageGap{}
 	}
@@ -101,7 +112,8 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 	if c.JSON {
 		return writeJSON(w, out)
 	}
-	fmt.Fprintf(w, "roster %d stored: %d shifts for %d operators (of %d active)\n", out.PlanID, out.Assignments, out.Operators, len(ops))
+	fmt.Fprintf(w, "roster %d stored: %d shifts for %d operators (of %d active), respecting %d days off and %d requests\n",
+		out.PlanID, out.Assignments, out.Operators, len(ops), daysOff, requests)
 	if len(out.Unfilled) == 0 {
 		fmt.Fprintln(w, "every shift is filled")
 	} else {
@@ -115,6 +127,31 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 		fmt.Fprintf(w, "  %s: %d of %d %s speakers\n", week.AddDate(0, 0, s.Day).Add(s.Start).Format("Mon 2006-01-02 15:04"), gap.Have, gap.Need, gap.Language)
 	}
 	return nil
+}
+
+// operators binds the active operators by their stored work rules and the
+// days off and requests falling in the days of the week: a personal max
+// hours replaces --max-hours.
+func (c *rosterBuildCmd) operators(ctx context.Context, db *postgres.DB, list []operators.Operator, week time.Time, days int) ([]roster.Operator, error) {
+	store := db.Availability()
+	rules, err := store.AllWorkRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := store.ListAvailability(ctx, roster.AvailabilityFilter{From: week, To: week.AddDate(0, 0, days)})
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]roster.Operator, 0, len(list))
+	for _, o := range list {
+		var r *roster.WorkRules
+		if i := slices.IndexFunc(rules, func(r roster.WorkRules) bool { return r.Login == o.Login }); i >= 0 {
+			r = &rules[i]
+		}
+		ops = append(ops, roster.ApplyAvailability(roster.Operator{ID: o.Login, Languages: o.Languages, MaxHours: c.MaxHours},
+			week, days, r, entries))
+	}
+	return ops, nil
 }
 
 // readPlanFile reads the JSON of 'shifts plan --json' into roster shifts and

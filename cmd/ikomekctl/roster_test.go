@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,106 @@ func TestRosterCLI(t *testing.T) {
 				t.Fatalf("err = %v, want invalid", err)
 			}
 		})
+	}
+}
+
+// weekPlan is a plan for 7 days: every day two places on 08:00-16:00 and one
+// on 16:00-24:00.
+func weekPlan() string {
+	var shifts []string
+	for d := range 7 {
+		shifts = append(shifts, fmt.Sprintf(`{"day": %d, "start": "08:00", "hours": 8, "count": 2}`, d),
+			fmt.Sprintf(`{"day": %d, "start": "16:00", "hours": 8, "count": 1}`, d))
+	}
+	return `{"period_minutes": 60, "operator_hours": 168, "lower_bound": 168, "starts": ["08:00", "16:00"],
+  "shifts": [` + strings.Join(shifts, ",\n") + `], "coverage": [], "elapsed_ms": 1}`
+}
+
+func TestRosterBuildRespectsAvailability(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	createOps(t, dsn, "aigerim", "bolat", "dana", "erlan")
+	for _, args := range [][]string{
+		{"operators", "availability", "day-off", "aigerim", "2026-12-02"},                                             // day 2
+		{"operators", "availability", "request", "aigerim", "--from", "2026-12-04T15:00", "--to", "2026-12-04T17:00"}, // day 4
+		{"operators", "availability", "request", "dana", "--from", "2026-11-29T20:00", "--to", "2026-11-30T09:00"},    // into day 0
+		{"operators", "availability", "day-off", "dana", "2026-12-07"},                                                // the week after
+		{"operators", "work-rules", "set", "bolat", "--max-hours", "16"},
+	} {
+		if out, err := runOps(t, dsn, "", args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	plan := writeFile(t, "week.json", weekPlan())
+	// Demand (168 h) exceeds what the caps allow (40+16+40+40 h), so every
+	// operator works as much as the rules let them.
+	out, err := runOps(t, dsn, "", "roster", "build", "--plan-file", plan, "--week-start", "2026-11-30", "--max-hours", "40", "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var built rosterBuildJSON
+	if err := json.Unmarshal([]byte(out), &built); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if built.DaysOff != 1 || built.Requests != 2 || len(built.Unfilled) == 0 {
+		t.Fatalf("built %+v", built)
+	}
+
+	out, err = runOps(t, dsn, "", "roster", "show", "--from", "2026-11-30", "--to", "2026-12-07", "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var as []roster.Assignment
+	if err := json.Unmarshal([]byte(out), &as); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	tz := time.FixedZone("", 5*3600)
+	week := time.Date(2026, 11, 30, 0, 0, 0, 0, tz)
+	overlaps := func(a roster.Assignment, from, to time.Time) bool {
+		return a.StartsAt.Before(to) && from.Before(a.EndsAt)
+	}
+	hours := map[string]float64{}
+	for _, a := range as {
+		hours[a.Login] += a.EndsAt.Sub(a.StartsAt).Hours()
+		switch a.Login {
+		case "aigerim":
+			if overlaps(a, week.AddDate(0, 0, 2), week.AddDate(0, 0, 3)) {
+				t.Errorf("aigerim works on her day off: %v - %v", a.StartsAt, a.EndsAt)
+			}
+			if overlaps(a, week.AddDate(0, 0, 4).Add(15*time.Hour), week.AddDate(0, 0, 4).Add(17*time.Hour)) {
+				t.Errorf("aigerim works during her request: %v - %v", a.StartsAt, a.EndsAt)
+			}
+		case "dana":
+			if overlaps(a, week, week.Add(9*time.Hour)) {
+				t.Errorf("dana works during her request from the week before: %v - %v", a.StartsAt, a.EndsAt)
+			}
+		}
+	}
+	if hours["bolat"] == 0 || hours["bolat"] > 16 {
+		t.Errorf("bolat works %v h, want some and at most his own 16", hours["bolat"])
+	}
+	for _, login := range []string{"aigerim", "dana", "erlan"} {
+		if hours[login] == 0 || hours[login] > 40 {
+			t.Errorf("%s works %v h, want some and at most the default 40", login, hours[login])
+		}
+	}
+	// The others have no personal cap: without --max-hours they are uncapped,
+	// while bolat keeps his 16 hours.
+	if _, err := runOps(t, dsn, "", "roster", "build", "--plan-file", plan, "--week-start", "2026-11-30", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runOps(t, dsn, "", "roster", "show", "--operator", "bolat", "--from", "2026-11-30", "--to", "2026-12-07", "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	as = nil
+	if err := json.Unmarshal([]byte(out), &as); err != nil {
+		t.Fatal(err)
+	}
+	var bolat float64
+	for _, a := range as {
+		bolat += a.EndsAt.Sub(a.StartsAt).Hours()
+	}
+	if bolat == 0 || bolat > 16 {
+		t.Errorf("without --max-hours bolat works %v h, want at most 16", bolat)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +41,12 @@ type Config struct {
 	MaxMissed     int           `name:"max-missed" env:"IKOMEK_MAX_MISSED" default:"3" help:"Unanswered offers in a row that pause an operator."`
 
 	QCSampleShare float64 `name:"qc-sample-share" env:"IKOMEK_QC_SAMPLE_SHARE" default:"0.05" help:"Share of each operator's answered calls picked each week for quality review (0 disables)."`
+
+	// StaffingInterval and StaffingZone shape the live staffing view: its
+	// intervals (and their forecast) on the clock of the rosters. Their zero
+	// values, left by configurations built in code, mean the defaults.
+	StaffingInterval time.Duration `name:"staffing-interval" env:"IKOMEK_STAFFING_INTERVAL" default:"30m" help:"Interval of the live staffing view and its forecast: whole minutes dividing a day, 5m to 24h."`
+	StaffingZone     string        `name:"staffing-zone" env:"IKOMEK_STAFFING_ZONE" default:"+05:00" help:"Clock of rosters and staffing intervals: an offset like +05:00 or a zone name like Asia/Almaty."`
 
 	LogLevel  string `name:"log-level" env:"IKOMEK_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level (debug, info, warn, error)."`
 	LogFormat string `name:"log-format" env:"IKOMEK_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format (text or json)."`
@@ -94,6 +102,12 @@ func (c *Config) Validate() error {
 	if c.Shutdown <= 0 {
 		bad = append(bad, "shutdown-timeout must be positive")
 	}
+	if iv := c.StaffingInterval; iv != 0 && (iv < 5*time.Minute || iv > 24*time.Hour || iv%time.Minute != 0 || (24*time.Hour)%iv != 0) {
+		bad = append(bad, fmt.Sprintf("staffing-interval %v must be whole minutes dividing a day, from 5m to 24h", iv))
+	}
+	if _, err := ParseZone(c.StaffingZone); c.StaffingZone != "" && err != nil {
+		bad = append(bad, fmt.Sprintf("staffing-zone: %v", err))
+	}
 	if len(bad) > 0 {
 		return apperr.Errorf(apperr.Invalid, "bad configuration: %s", strings.Join(bad, "; "))
 	}
@@ -121,9 +135,56 @@ func (c *Config) LogAttrs() []any {
 		slog.Bool("language_menu", c.LanguageMenu),
 		slog.Int("max_missed", c.MaxMissed),
 		slog.Float64("qc_sample_share", c.QCSampleShare),
+		slog.Duration("staffing_interval", c.Staffing().Interval),
+		slog.String("staffing_zone", c.Staffing().Location.String()),
 		slog.String("log_level", c.LogLevel),
 		slog.String("log_format", c.LogFormat),
 	}
+}
+
+// Staffing is the clock of the live staffing view.
+type Staffing struct {
+	Interval time.Duration
+	Location *time.Location
+}
+
+// Staffing returns the staffing interval and zone, the defaults (30 minutes,
+// UTC+05:00) for zero values. Validate has checked them.
+func (c *Config) Staffing() Staffing {
+	s := Staffing{Interval: c.StaffingInterval, Location: time.FixedZone("UTC+05:00", 5*3600)}
+	if s.Interval == 0 {
+		s.Interval = 30 * time.Minute
+	}
+	if loc, err := ParseZone(c.StaffingZone); c.StaffingZone != "" && err == nil {
+		s.Location = loc
+	}
+	return s
+}
+
+var offsetZone = regexp.MustCompile(`^([+-])(\d{2}):(\d{2})$`)
+
+// ParseZone reads a clock: a UTC offset like +05:00 or an IANA zone name.
+func ParseZone(s string) (*time.Location, error) {
+	if m := offsetZone.FindStringSubmatch(s); m != nil {
+		h, _ := strconv.Atoi(m[2])
+		mi, _ := strconv.Atoi(m[3])
+		if h > 14 || mi > 59 {
+			return nil, fmt.Errorf("offset %q is out of range", s)
+		}
+		off := h*3600 + mi*60
+		if m[1] == "-" {
+			off = -off
+		}
+		return time.FixedZone("UTC"+s, off), nil
+	}
+	if s == "" || strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
+		return nil, fmt.Errorf("%q is not an offset like +05:00 or a zone name", s)
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not an offset like +05:00 or a known zone name", s)
+	}
+	return loc, nil
 }
 
 func redact(s string) string {

@@ -93,3 +93,74 @@ func TestSecretsRedacted(t *testing.T) {
 		t.Errorf("settings missing from %s", out)
 	}
 }
+
+func TestStaffingClock(t *testing.T) {
+	t.Run("defaults are 30 minutes on UTC+05:00", func(t *testing.T) {
+		c, err := parse(t, []string{"--ari-password=x"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.Staffing()
+		if c.StaffingInterval != 30*time.Minute || c.StaffingZone != "+05:00" || s.Interval != 30*time.Minute {
+			t.Fatalf("defaults: %v %q", c.StaffingInterval, c.StaffingZone)
+		}
+		if _, off := time.Date(2026, 1, 1, 0, 0, 0, 0, s.Location).Zone(); off != 5*3600 {
+			t.Fatalf("zone offset %d", off)
+		}
+	})
+	t.Run("environment and flags", func(t *testing.T) {
+		c, err := parse(t, []string{"--ari-password=x", "--staffing-zone=-03:30"}, map[string]string{
+			"IKOMEK_STAFFING_INTERVAL": "15m", "IKOMEK_STAFFING_ZONE": "+06:00"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.Staffing()
+		_, off := time.Date(2026, 1, 1, 0, 0, 0, 0, s.Location).Zone()
+		if s.Interval != 15*time.Minute || off != -(3*3600+30*60) {
+			t.Fatalf("staffing %v, offset %d", s.Interval, off)
+		}
+	})
+	t.Run("a zone name", func(t *testing.T) {
+		c, err := parse(t, []string{"--ari-password=x", "--staffing-zone=UTC"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Staffing().Location != time.UTC {
+			t.Fatalf("location %v", c.Staffing().Location)
+		}
+	})
+	t.Run("zero values of a configuration built in code take the defaults", func(t *testing.T) {
+		var c Config
+		if s := c.Staffing(); s.Interval != 30*time.Minute || s.Location.String() != "UTC+05:00" {
+			t.Fatalf("staffing %+v", s)
+		}
+	})
+	t.Run("printed at start", func(t *testing.T) {
+		c, err := parse(t, []string{"--ari-password=x", "--staffing-interval=1h"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		c.Logger(&buf).Info("config", c.LogAttrs()...)
+		if !strings.Contains(buf.String(), "staffing_interval=1h0m0s") || !strings.Contains(buf.String(), "staffing_zone=UTC+05:00") {
+			t.Fatalf("staffing settings missing from %s", buf.String())
+		}
+	})
+	for name, args := range map[string][]string{
+		"interval not dividing a day": {"--staffing-interval=7m"},
+		"interval too short":          {"--staffing-interval=1m"},
+		"interval over a day":         {"--staffing-interval=48h"},
+		"interval with seconds":       {"--staffing-interval=450s"},
+		"negative interval":           {"--staffing-interval=-30m"},
+		"offset out of range":         {"--staffing-zone=+25:00"},
+		"offset without colon":        {"--staffing-zone=+0500"},
+		"unknown zone":                {"--staffing-zone=Mars/Olympus"},
+	} {
+		t.Run(name+" is refused", func(t *testing.T) {
+			_, err := parse(t, append([]string{"--ari-password=x"}, args...), nil)
+			if err == nil || !strings.Contains(err.Error(), "staffing-") {
+				t.Fatalf("err = %v, want it to name the staffing setting", err)
+			}
+		})
+	}
+}

@@ -59,6 +59,8 @@ type Server struct {
 	// Roster, when set, serves the stored rosters; StaffingNow the current interval.
 	Roster      roster.Store
 	StaffingNow StaffingMonitor
+	// Availability, when set, serves operators' work rules and availability.
+	Availability roster.Availability
 
 	mux      *http.ServeMux
 	duration *prometheus.HistogramVec
@@ -90,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 	s.api("POST /api/v1/tokens", s.createToken, auth.Admin)
 	s.api("DELETE /api/v1/tokens/{id}", s.revokeToken, auth.Admin)
 	s.operatorRoutes()
+	s.availabilityRoutes()
 	s.ticketRoutes()
 	s.qcRoutes()
 	s.staffingRoutes()
