@@ -18,6 +18,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/ikomek/ikomek/internal/ari"
+	"github.com/ikomek/ikomek/internal/auth"
 	"github.com/ikomek/ikomek/internal/callflow"
 	"github.com/ikomek/ikomek/internal/config"
 	"github.com/ikomek/ikomek/internal/httpapi"
@@ -102,11 +103,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.registerOperatorMetrics()
 
 	api := &httpapi.Server{
-		Log: log, Tokens: a.DB.Tokens(), Calls: a.DB.Calls(), Gatherer: a.Registry, Registerer: a.Registry,
+		Log: log, Tokens: &auth.Cache{Next: a.DB.Tokens()}, Calls: a.DB.Calls(), Gatherer: a.Registry, Registerer: a.Registry,
 		Tickets: a.DB.Tickets(), Catalog: a.DB.Catalog(), SLA: a.DB.SLA(), Outbox: a.DB.Outbox(),
 		Operators: a.DB.Operators(), Presence: a.Presence, Provision: a.SyncOperators,
 		Recordings: a.DB.RecordingIndex(), Access: a.DB.RecordingAccess(), RecordingsDir: cfg.RecordingsDir, QC: a.DB.QC(),
-		Roster: a.DB.Staffing(), StaffingNow: a.staffingMonitor(),
+		Roster: a.DB.Staffing(), StaffingNow: a.staffingMonitor(), Availability: a.DB.Availability(),
 		Checks: map[string]httpapi.Check{
 			"postgres": a.DB.Ping,
 			"redis":    func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },

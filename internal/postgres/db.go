@@ -20,7 +20,16 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// Now is the clock used for times the database records; tests replace it.
 	Now func() time.Time
+
+	creates *createQueue
+	catalog *catalogCache
+	numbers *ticketNumbers
 }
+
+// createWriters is how many batches of new tickets may be written at once: enough
+// to overlap one batch's round trips with the next one's, few enough that batches
+// grow under load instead of competing for the CPU.
+const createWriters = 2
 
 // Open connects to dsn and checks the connection.
 func Open(ctx context.Context, dsn string) (*DB, error) {
@@ -33,7 +42,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	return &DB{Pool: pool, Now: time.Now, creates: newCreateQueue(createWriters),
+		catalog: &catalogCache{}, numbers: &ticketNumbers{}}, nil
 }
 
 // Ping reports whether the database answers.

@@ -96,11 +96,14 @@ func (s *SLAStore) Policies(ctx context.Context, code string, history bool) (ps 
 }
 
 // sweepSQL takes the tickets due for escalation, in deadline order, through the
-// partial index tickets_escalation_due. Rows another sweeper holds are skipped; rows
-// it has just escalated no longer match when re-checked under the lock.
-const sweepSQL = `SELECT ` + ticketColumns + ` FROM tickets
-	WHERE next_escalation_at <= $1
-	ORDER BY next_escalation_at
+// index of the narrow queue table ticket_escalation_queue, locking the queue entry
+// and the ticket. Rows another sweeper or a change holds are skipped; entries it has
+// just escalated no longer match when re-checked under the lock.
+// The two tables share no column name, so the ticket columns need no prefix.
+const sweepSQL = `SELECT ` + ticketColumns + `
+	FROM ticket_escalation_queue q JOIN tickets t ON t.id = q.ticket_id
+	WHERE q.due_at <= $1
+	ORDER BY q.due_at
 	LIMIT $2
 	FOR UPDATE SKIP LOCKED`
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ikomek/ikomek/internal/apperr"
+	"github.com/ikomek/ikomek/internal/postgres"
 	"github.com/ikomek/ikomek/internal/tickets"
 )
 
@@ -151,5 +152,23 @@ func TestSweepersRunningAtOnceEscalateOnce(t *testing.T) {
 				t.Fatalf("escalation = %+v", e)
 			}
 		}
+		queueMatchesTickets(t, db)
+		if k := count(t, db, `SELECT count(*) FROM ticket_escalation_queue WHERE ticket_id = $1`, tk.ID); k != 0 {
+			t.Fatalf("the resolved ticket is still queued for escalation")
+		}
 	})
+}
+
+// queueMatchesTickets checks that the sweeper's queue holds exactly the tickets with
+// an escalation ahead, each at its time.
+func queueMatchesTickets(tb testing.TB, db *postgres.DB) {
+	tb.Helper()
+	bad := count(tb, db, `SELECT count(*) FROM tickets t FULL JOIN ticket_escalation_queue q ON q.ticket_id = t.id
+		WHERE t.next_escalation_at IS DISTINCT FROM q.due_at`)
+	if bad != 0 {
+		tb.Fatalf("%d tickets and escalation queue entries disagree", bad)
+	}
+	if count(tb, db, `SELECT count(*) FROM ticket_escalation_queue`) == 0 {
+		tb.Fatalf("the escalation queue is empty")
+	}
 }

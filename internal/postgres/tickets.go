@@ -81,13 +81,14 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-// queueInsertTicket adds the insert of a new ticket, with the id allocate gave it, to
+// queueInsertTicket adds the insert of a new ticket, with the id and reference ticketNumbers gave it, to
 // a batch; scan receives the stored ticket, or pgx.ErrNoRows for a call that already
-// has its ticket.
+// has its ticket. A ticket with an escalation ahead joins the sweeper's queue in the
+// same statement.
 func queueInsertTicket(b *pgx.Batch, t tickets.Ticket, scan func(tickets.Ticket, error) error) {
 	pid, pver, respond, resolve := slaArgs(t)
 	b.Queue(`
-		INSERT INTO tickets (id, reference, channel, call_id, line, recording_id, operator_login,
+		WITH t AS (INSERT INTO tickets (id, reference, channel, call_id, line, recording_id, operator_login,
 			caller_number, caller_first_name, caller_last_name, caller_email, caller_device_id, caller_account_id,
 			service_code, department_code, status, priority, address, address_id, area, lat, long,
 			description, attributes, media_url, status_notes, sla_policy_id, sla_policy_version,
@@ -97,7 +98,10 @@ func queueInsertTicket(b *pgx.Batch, t tickets.Ticket, scan func(tickets.Ticket,
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
 			$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37)
 		ON CONFLICT (call_id) DO NOTHING
-		RETURNING `+ticketColumns,
+		RETURNING *), q AS (
+			INSERT INTO ticket_escalation_queue (ticket_id, due_at)
+			SELECT id, next_escalation_at FROM t WHERE next_escalation_at IS NOT NULL)
+		SELECT `+ticketColumns+` FROM t`,
 		t.ID, t.Reference, t.Channel, t.CallID, t.Line, t.RecordingID, t.OperatorLogin,
 		t.Caller.Number, t.Caller.FirstName, t.Caller.LastName, t.Caller.Email, t.Caller.DeviceID, t.Caller.AccountID,
 		nullIfEmpty(t.ServiceCode), nullIfEmpty(t.DepartmentCode), t.Status, t.Priority, t.Address, t.AddressID,
@@ -177,26 +181,6 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// allocate takes a new ticket's id and the next public reference of the year of now,
-// in one round trip. It commits without waiting for the WAL flush, so the year's
-// counter row is locked for microseconds rather than for a whole ticket transaction:
-// a ticket that uses the number commits after it, and that flush makes the counter
-// durable too. A ticket that fails leaves a gap, which is allowed.
-func (s *TicketStore) allocate(ctx context.Context, now time.Time) (id int64, ref string, err error) {
-	year := now.Year()
-	var n int64
-	var b pgx.Batch
-	b.Queue(`SET LOCAL synchronous_commit TO OFF`)
-	b.Queue(`INSERT INTO ticket_reference_counters (year, last) VALUES ($1, 1)
-		ON CONFLICT (year) DO UPDATE SET last = ticket_reference_counters.last + 1
-		RETURNING last`, year).QueryRow(func(r pgx.Row) error { return r.Scan(&n) })
-	b.Queue(`SELECT nextval(pg_get_serial_sequence('tickets', 'id'))`).QueryRow(func(r pgx.Row) error { return r.Scan(&id) })
-	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
-		return 0, "", err
-	}
-	return id, tickets.FormatReference(year, n), nil
-}
-
 func (s *TicketStore) CreateForCall(ctx context.Context, in tickets.CallTicket) (t tickets.Ticket, created bool, err error) {
 	defer apperr.Wrap(&err, "Tickets.CreateForCall(call %d)", in.CallID)
 	now := s.db.Now()
@@ -212,9 +196,11 @@ func (s *TicketStore) CreateForCall(ctx context.Context, in tickets.CallTicket) 
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return t, false, err
 	}
-	if nt.ID, nt.Reference, err = s.allocate(ctx, nt.CreatedAt); err != nil {
+	ids, refs, err := s.db.numbers.take(ctx, s.db, []int{nt.CreatedAt.Year()})
+	if err != nil {
 		return t, false, err
 	}
+	nt.ID, nt.Reference = ids[0], refs[0]
 	// One round trip, one implicit transaction: the ticket and its first event. When
 	// another controller created the call's ticket first, nothing is inserted.
 	var b pgx.Batch
@@ -295,42 +281,6 @@ func (s *TicketStore) LinkRecording(ctx context.Context, ticketID int64, recordi
 			Actor: tickets.System("call-path"), Detail: map[string]any{"recording_id": recordingID}}})
 		return sendBatch(ctx, tx, &b)
 	})
-}
-
-func (s *TicketStore) Create(ctx context.Context, in tickets.NewTicket, by tickets.Actor) (t tickets.Ticket, err error) {
-	defer apperr.Wrap(&err, "Tickets.Create(%s, %s)", in.Channel, in.ServiceCode)
-	now := s.db.Now()
-	// The rules read the catalogue before anything is written, so bad input costs no
-	// reference number and changes nothing.
-	l := &lookup{ctx: ctx, q: s.db.Pool}
-	if err := l.prefetch(in.ServiceCode, in.Priority); err != nil {
-		return t, err
-	}
-	nt, evs, err := tickets.Build(in, l, by, now)
-	if err != nil {
-		return t, err
-	}
-	if nt.ID, nt.Reference, err = s.allocate(ctx, now); err != nil {
-		return t, err
-	}
-	// The ticket, its events and its notifications: one round trip, one implicit
-	// transaction.
-	var b pgx.Batch
-	queueInsertTicket(&b, nt, func(got tickets.Ticket, err error) error {
-		t = got
-		return err
-	})
-	queueEvents(&b, nt.ID, evs)
-	for _, n := range tickets.Notices(tickets.Ticket{}, nt, by) {
-		if err := queueNotice(&b, nt, n.Department, n.Topic, now, nil); err != nil {
-			return t, err
-		}
-	}
-	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
-		return tickets.Ticket{}, err
-	}
-	ticketCreated(t.Channel, l.group(t.ServiceCode))
-	return t, nil
 }
 
 func (s *TicketStore) Get(ctx context.Context, id int64) (t tickets.Ticket, err error) {
@@ -470,23 +420,14 @@ type lookup struct {
 	policies map[string]*tickets.Policy // by service code and priority; nil: none applies
 }
 
-// prefetch reads a category with its department and the SLA policy in force for a
-// priority ("" for the category's default) in one query.
-func (l *lookup) prefetch(code string, p tickets.Priority) error {
+// queuePrefetch adds to a batch the read of a category with its department and the
+// SLA policy in force for a priority ("" for the category's default), so that the
+// rules are answered from memory afterwards. Several may share one batch.
+func (l *lookup) queuePrefetch(b *pgx.Batch, code string, p tickets.Priority) {
 	if code == "" {
-		return nil
+		return
 	}
-	var (
-		c                     tickets.Category
-		d                     tickets.Department
-		policyID              *int64
-		pol                   tickets.Policy
-		policyCode, createdBy *string
-		version               *int
-		respond, resolve      *float64
-		created               *time.Time
-	)
-	err := l.q.QueryRow(l.ctx, `
+	b.Queue(`
 		SELECT c.service_code, c.name, c.description, c.group_name, c.keywords, c.department_code,
 			c.default_priority, c.service_type, c.on_the_spot, c.notice, c.attributes, c.active, c.created_at,
 			c.updated_at, d.code, d.name, d.kind, d.webhook_url, d.webhook_secret, d.active, d.created_at,
@@ -501,7 +442,23 @@ func (l *lookup) prefetch(code string, p tickets.Priority) error {
 			WHERE (p.service_code = c.service_code OR p.service_code IS NULL)
 			  AND p.priority = coalesce(nullif($2, ''), c.default_priority) AND p.superseded_at IS NULL
 			ORDER BY p.service_code NULLS LAST LIMIT 1) p ON true
-		WHERE c.service_code = $1`, code, string(p)).Scan(
+		WHERE c.service_code = $1`, code, string(p)).QueryRow(func(row pgx.Row) error {
+		return l.scanPrefetch(row, code, p)
+	})
+}
+
+func (l *lookup) scanPrefetch(row pgx.Row, code string, p tickets.Priority) error {
+	var (
+		c                     tickets.Category
+		d                     tickets.Department
+		policyID              *int64
+		pol                   tickets.Policy
+		policyCode, createdBy *string
+		version               *int
+		respond, resolve      *float64
+		created               *time.Time
+	)
+	err := row.Scan(
 		&c.ServiceCode, &c.Name, &c.Description, &c.Group, &c.Keywords, &c.DepartmentCode, &c.DefaultPriority,
 		&c.Type, &c.OnTheSpot, &c.Notice, &c.Attributes, &c.Active, &c.CreatedAt, &c.UpdatedAt,
 		&d.Code, &d.Name, &d.Kind, &d.WebhookURL, &d.WebhookSecret, &d.Active, &d.CreatedAt, &d.UpdatedAt,
@@ -515,9 +472,12 @@ func (l *lookup) prefetch(code string, p tickets.Priority) error {
 	if p == "" {
 		p = c.DefaultPriority
 	}
-	l.cats = map[string]tickets.Category{code: c}
-	l.deps = map[string]tickets.Department{d.Code: d}
-	l.policies = map[string]*tickets.Policy{code + "/" + string(p): nil}
+	if l.cats == nil {
+		l.cats, l.deps, l.policies = map[string]tickets.Category{}, map[string]tickets.Department{}, map[string]*tickets.Policy{}
+	}
+	l.cats[code] = c
+	l.deps[d.Code] = d
+	l.policies[code+"/"+string(p)] = nil
 	if policyID != nil {
 		pol.ID, pol.ServiceCode, pol.Version, pol.CreatedAt, pol.CreatedBy = *policyID, *policyCode, *version, *created, *createdBy
 		pol.RespondWithin = time.Duration(*respond * float64(time.Second))

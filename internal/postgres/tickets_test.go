@@ -593,6 +593,9 @@ func TestCreateRefusesBadInputAndChangesNothing(t *testing.T) {
 		{"bad channel", tickets.NewTicket{Channel: "fax", ServiceCode: "pothole"}, apperr.Invalid},
 		{"description too long", tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole", Description: long}, apperr.Invalid},
 		{"required attribute missing", tickets.NewTicket{Channel: tickets.Web, ServiceCode: "illegal_parking"}, apperr.Invalid},
+		{"NUL in the address", tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole", Address: "a\x00b"}, apperr.Invalid},
+		{"bad UTF-8 in a caller's name", tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole",
+			Caller: tickets.Caller{FirstName: "\xff"}}, apperr.Invalid},
 		{"bad location", tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole", Lat: &lat, Long: &lat}, apperr.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -638,5 +641,166 @@ func TestTicketsCreatedMetric(t *testing.T) {
 	}
 	if value("web", "roads") != web+1 || value("phone", "none") != phone+1 {
 		t.Fatalf("created counters: web/roads %v -> %v, phone/none %v -> %v", web, value("web", "roads"), phone, value("phone", "none"))
+	}
+}
+
+// Concurrent creations share batches; each caller still gets its own ticket or its
+// own error, references stay gapless, and one ticket the database refuses fails alone.
+func TestConcurrentCreatesAreWrittenTogether(t *testing.T) {
+	ctx := context.Background()
+	db, _ := ticketDB(t)
+	s := db.Tickets()
+	// A refusal only the database knows about: the rules accept this ticket.
+	if _, err := db.Pool.Exec(ctx, `
+		CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS
+			$$BEGIN RAISE EXCEPTION 'boom refused'; END$$;
+		CREATE TRIGGER tickets_refuse_boom BEFORE INSERT ON tickets
+			FOR EACH ROW WHEN (NEW.description = 'boom') EXECUTE FUNCTION refuse_boom();`); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	type result struct {
+		t   tickets.Ticket
+		err error
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole", Description: fmt.Sprintf("яма %d", i),
+				Address: fmt.Sprintf("пр. Абая, %d", i)}
+			switch {
+			case i%50 == 7:
+				in.ServiceCode = "teleport" // refused by the rules
+			case i%50 == 9:
+				in.Description = "boom" // refused by the database
+			case i%3 == 0:
+				in.ServiceCode, in.Priority = "water_leak", tickets.High
+			}
+			results[i].t, results[i].err = s.Create(ctx, in, operator)
+		}()
+	}
+	wg.Wait()
+	refs := map[string]bool{}
+	for i, r := range results {
+		switch {
+		case i%50 == 7:
+			if apperr.Code(r.err) != apperr.NotFound {
+				t.Errorf("ticket %d with an unknown code: err = %v, want not_found", i, r.err)
+			}
+		case i%50 == 9:
+			if r.err == nil || !strings.Contains(r.err.Error(), "boom refused") {
+				t.Errorf("ticket %d refused by the database: err = %v", i, r.err)
+			}
+		case r.err != nil:
+			t.Errorf("ticket %d: %v", i, r.err)
+		default:
+			if want := fmt.Sprintf("яма %d", i); r.t.Description != want || r.t.ID == 0 || r.t.SLA == nil {
+				t.Errorf("ticket %d came back as %q (id %d, SLA %v)", i, r.t.Description, r.t.ID, r.t.SLA)
+			}
+			if i%3 == 0 && (r.t.ServiceCode != "water_leak" || r.t.Priority != tickets.High) {
+				t.Errorf("ticket %d: %s/%s, want water_leak/high", i, r.t.ServiceCode, r.t.Priority)
+			}
+			refs[r.t.Reference] = true
+			if got := eventTypes(t, s, r.t.ID); !strings.HasPrefix(got, "created") {
+				t.Errorf("ticket %d events: %s", i, got)
+			}
+		}
+	}
+	good := n - 2*n/50
+	if len(refs) != good || count(t, db, `SELECT count(*) FROM tickets`) != good {
+		t.Fatalf("%d distinct references, %d rows; want %d", len(refs), count(t, db, `SELECT count(*) FROM tickets`), good)
+	}
+	if got := count(t, db, `SELECT count(*) FROM ticket_outbox`); got < good {
+		t.Errorf("%d notifications for %d tickets", got, good)
+	}
+	queueMatchesTickets(t, db)
+	// Numbers are handed out only to tickets the rules accepted, from blocks
+	// reserved ahead: every reference is within what was reserved.
+	if last, high := count(t, db, `SELECT last FROM ticket_reference_counters`),
+		count(t, db, `SELECT max(split_part(reference, '-', 3)::int) FROM tickets`); high > last {
+		t.Errorf("reference number %d beyond the reserved %d", high, last)
+	}
+}
+
+// The catalogue is read from memory between batches, yet a ticket always copies
+// the SLA policy in force and follows the category's current state.
+func TestCreateFollowsCatalogueChanges(t *testing.T) {
+	ctx := context.Background()
+	db, clk := ticketDB(t)
+	s := db.Tickets()
+	create := func(code string) (tickets.Ticket, error) {
+		return s.Create(ctx, tickets.NewTicket{Channel: tickets.Web, ServiceCode: code, Address: "ул. Сейфуллина, 1"}, operator)
+	}
+	first, err := create("pothole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	pol, err := db.SLA().SetPolicy(ctx, tickets.Policy{ServiceCode: "pothole", Priority: first.Priority,
+		RespondWithin: 17 * time.Minute, ResolveWithin: 5 * time.Hour}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := create("pothole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.SLA == nil || second.SLA.PolicyID != pol.ID || !second.SLA.ResponseDueAt.Equal(clk.Now().Add(17*time.Minute)) {
+		t.Fatalf("after a policy change the ticket copied %+v, want policy %d due %v", second.SLA, pol.ID, clk.Now().Add(17*time.Minute))
+	}
+	if first.SLA.PolicyID == pol.ID {
+		t.Fatal("the first ticket already had the new policy")
+	}
+
+	cat, err := db.Catalog().Category(ctx, "pothole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.Active = false
+	if _, _, err := db.Catalog().SaveCategory(ctx, cat, admin, "merged into road_damage"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := create("pothole"); apperr.Code(err) != apperr.NotFound {
+		t.Fatalf("a retired category: err = %v, want not_found", err)
+	}
+	cat.Active = true
+	if _, _, err := db.Catalog().SaveCategory(ctx, cat, admin, "back in use"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := create("pothole"); err != nil {
+		t.Fatalf("the category back in use: %v", err)
+	}
+
+	// A second controller, with its own cache and its own block of numbers, and a
+	// restart of the first: both go on creating, references stay unique.
+	other, err := postgres.Open(ctx, db.Pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.Now = clk.Now
+	restarted, err := postgres.Open(ctx, db.Pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restarted.Close()
+	restarted.Now = clk.Now
+	refs := map[string]bool{}
+	for i := range 30 {
+		store := []*postgres.DB{db, other, restarted}[i%3].Tickets()
+		tk, err := store.Create(ctx, tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole"}, operator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if refs[tk.Reference] {
+			t.Fatalf("reference %s handed out twice", tk.Reference)
+		}
+		refs[tk.Reference] = true
+		if tk.SLA == nil || tk.SLA.PolicyID != pol.ID {
+			t.Fatalf("ticket %s copied %+v, want policy %d", tk.Reference, tk.SLA, pol.ID)
+		}
 	}
 }

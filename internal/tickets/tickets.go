@@ -10,6 +10,7 @@ package tickets
 
 import (
 	"context"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -249,15 +250,48 @@ func (n NewTicket) Validate() error {
 	if err := checkDescription(n.Description); err != nil {
 		return err
 	}
+	for _, f := range []struct{ name, value string }{{"address", n.Address}, {"address_id", n.AddressID},
+		{"area", n.Area}, {"media_url", n.MediaURL}, {"phone", n.Caller.Number}, {"first_name", n.Caller.FirstName},
+		{"last_name", n.Caller.LastName}, {"email", n.Caller.Email}, {"device_id", n.Caller.DeviceID},
+		{"account_id", n.Caller.AccountID}} {
+		if err := checkText(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	for k, vs := range n.Attributes {
+		if err := checkText("attribute name", k); err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if err := checkText("attribute "+k, v); err != nil {
+				return err
+			}
+		}
+	}
 	return checkLocation(n.Lat, n.Long)
+}
+
+// maxField bounds the short text fields of a ticket.
+const maxField = 1000
+
+// checkText refuses what the database could not store (invalid UTF-8, NUL) and
+// oversized short fields.
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return apperr.Errorf(apperr.Invalid, "%s is not valid UTF-8 text", field)
+	}
+	if n := utf8.RuneCountInString(s); n > maxField {
+		return apperr.Errorf(apperr.Invalid, "%s has %d characters; at most %d are accepted", field, n, maxField)
+	}
+	return nil
 }
 
 func checkDescription(s string) error {
 	if n := utf8.RuneCountInString(s); n > MaxDescription {
 		return apperr.Errorf(apperr.Invalid, "description has %d characters; at most %d are accepted", n, MaxDescription)
 	}
-	if !utf8.ValidString(s) {
-		return apperr.Errorf(apperr.Invalid, "description is not valid UTF-8")
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return apperr.Errorf(apperr.Invalid, "description is not valid UTF-8 text")
 	}
 	return nil
 }

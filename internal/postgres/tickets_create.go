@@ -1,0 +1,175 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ikomek/ikomek/internal/apperr"
+	"github.com/ikomek/ikomek/internal/tickets"
+)
+
+// Create registers a ticket. Concurrent creations are written together (see
+// createQueue): the caller waits for its own ticket, which has the same rules,
+// errors and transaction guarantees as when created alone.
+func (s *TicketStore) Create(ctx context.Context, in tickets.NewTicket, by tickets.Actor) (t tickets.Ticket, err error) {
+	defer apperr.Wrap(&err, "Tickets.Create(%s, %s)", in.Channel, in.ServiceCode)
+	j := &createJob{ctx: ctx, in: in, by: by, now: s.db.Now(), done: make(chan struct{})}
+	s.db.creates.submit(j, s.writeCreates)
+	return j.t, j.err
+}
+
+// maxStaleRetries bounds how often a batch is rebuilt because the catalogue
+// changed under it.
+const maxStaleRetries = 3
+
+// writeCreates writes a batch of new tickets. In the steady state that is one
+// round trip and one commit for the whole batch: the catalogue comes from
+// catalogCache and the numbers from ticketNumbers. The rules run before anything
+// is written, so bad input costs no number and changes nothing. When the shared
+// transaction fails, each ticket is retried alone so that one ticket the database
+// refuses cannot fail the others.
+func (s *TicketStore) writeCreates(jobs []*createJob) {
+	ctx, cancel := context.WithTimeout(context.Background(), createTimeout)
+	defer cancel()
+	for attempt := 0; len(jobs) > 0; attempt++ {
+		jobs = s.tryCreates(ctx, jobs, attempt >= maxStaleRetries)
+	}
+}
+
+// tryCreates writes jobs and finishes each of them, except those to be tried
+// again because the catalogue changed meanwhile, which it returns. With last set,
+// a stale catalogue is an error instead.
+func (s *TicketStore) tryCreates(ctx context.Context, jobs []*createJob, last bool) (again []*createJob) {
+	want := map[string][2]string{}
+	for _, j := range jobs {
+		if j.in.ServiceCode != "" {
+			want[catalogKey(j.in.ServiceCode, j.in.Priority)] = [2]string{j.in.ServiceCode, string(j.in.Priority)}
+		}
+	}
+	snap, read, err := s.db.catalog.snapshot(ctx, s.db, want, false)
+	if err != nil {
+		finishAll(jobs, err)
+		return nil
+	}
+	valid, refused := s.build(ctx, snap, jobs)
+	if len(refused) > 0 && !read {
+		// A refusal must not rest on a stale cache: ask the database once more.
+		if snap, _, err = s.db.catalog.snapshot(ctx, s.db, want, true); err != nil {
+			finishAll(append(valid, refused...), err)
+			return nil
+		}
+		valid, refused = s.build(ctx, snap, jobs)
+	}
+	for _, r := range refused {
+		r.finish(tickets.Ticket{}, r.err)
+	}
+	if len(valid) == 0 {
+		return nil
+	}
+	years := make([]int, len(valid))
+	for i, j := range valid {
+		years[i] = j.now.Year()
+	}
+	ids, refs, err := s.db.numbers.take(ctx, s.db, years)
+	if err != nil {
+		finishAll(valid, err)
+		return nil
+	}
+	for i, j := range valid {
+		j.t.ID, j.t.Reference = ids[i], refs[i]
+	}
+
+	stored := make([]tickets.Ticket, len(valid))
+	var b pgx.Batch
+	b.Queue(`SELECT check_catalog_generation($1)`, snap.gen)
+	queued := valid[:0:0]
+	for _, j := range valid {
+		if err := queueCreate(&b, j, &stored[len(queued)]); err != nil {
+			j.finish(tickets.Ticket{}, err)
+			continue
+		}
+		queued = append(queued, j)
+	}
+	err = s.db.Pool.SendBatch(ctx, &b).Close()
+	switch {
+	case isStaleCatalog(err) && !last:
+		s.db.catalog.forget(snap.gen)
+		for _, j := range queued {
+			j.t, j.evs = tickets.Ticket{}, nil
+		}
+		return queued
+	case isStaleCatalog(err):
+		finishAll(queued, apperr.Errorf(apperr.Unavailable, "the catalogue is being changed; try again"))
+	case err != nil && len(queued) > 1:
+		for _, j := range queued {
+			var one pgx.Batch
+			var t tickets.Ticket
+			one.Queue(`SELECT check_catalog_generation($1)`, snap.gen)
+			if err := queueCreate(&one, j, &t); err != nil {
+				j.finish(tickets.Ticket{}, err)
+				continue
+			}
+			if err := s.db.Pool.SendBatch(ctx, &one).Close(); err != nil {
+				j.finish(tickets.Ticket{}, err)
+				continue
+			}
+			ticketCreated(t.Channel, j.group)
+			j.finish(t, nil)
+		}
+	case err != nil:
+		finishAll(queued, err)
+	default:
+		for i, j := range queued {
+			ticketCreated(stored[i].Channel, j.group)
+			j.finish(stored[i], nil)
+		}
+	}
+	return nil
+}
+
+// build applies the rules to each job with the snapshot's look-ups: the accepted
+// ones come back with their ticket and events set, the refused ones with err set.
+func (s *TicketStore) build(ctx context.Context, snap *catalogSnapshot, jobs []*createJob) (valid, refused []*createJob) {
+	l := snap.lookup(ctx, s.db.Pool)
+	for _, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			j.err = err
+			refused = append(refused, j)
+			continue
+		}
+		nt, evs, err := tickets.Build(j.in, l, j.by, j.now)
+		if err != nil {
+			j.err = err
+			refused = append(refused, j)
+			continue
+		}
+		j.t, j.evs, j.group, j.err = nt, evs, l.group(nt.ServiceCode), nil
+		valid = append(valid, j)
+	}
+	return valid, refused
+}
+
+func finishAll(jobs []*createJob, err error) {
+	for _, j := range jobs {
+		j.finish(tickets.Ticket{}, err)
+	}
+}
+
+// queueCreate adds a built ticket, its events and its notifications to a batch;
+// *out receives the stored ticket. On error nothing was queued.
+func queueCreate(b *pgx.Batch, j *createJob, out *tickets.Ticket) error {
+	var notices pgx.Batch
+	for _, n := range tickets.Notices(tickets.Ticket{}, j.t, j.by) {
+		if err := queueNotice(&notices, j.t, n.Department, n.Topic, j.now, nil); err != nil {
+			return err
+		}
+	}
+	queueInsertTicket(b, j.t, func(got tickets.Ticket, err error) error {
+		*out = got
+		return err
+	})
+	queueEvents(b, j.t.ID, j.evs)
+	b.QueuedQueries = append(b.QueuedQueries, notices.QueuedQueries...)
+	return nil
+}
