@@ -8,6 +8,7 @@ package sweeper
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,9 @@ type Sweeper struct {
 	Now   func() time.Time // time.Now by default; tests move it instead of sleeping
 	Every time.Duration    // how often to sweep (30 s by default)
 	Batch int              // tickets per transaction (500 by default)
+	// Workers is how many batches are written at once (2 by default). The store
+	// hands each worker different tickets, so a backlog is cleared in parallel.
+	Workers int
 
 	breaches *prometheus.CounterVec
 	duration prometheus.Histogram
@@ -37,6 +41,9 @@ func (s *Sweeper) defaults() {
 	}
 	if s.Batch <= 0 {
 		s.Batch = 500
+	}
+	if s.Workers <= 0 {
+		s.Workers = 2
 	}
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
@@ -74,34 +81,43 @@ func (s *Sweeper) Run(ctx context.Context) error {
 	}
 }
 
-// SweepOnce escalates every ticket due now, batch by batch, and returns the
-// escalations it made.
+// SweepOnce escalates every ticket due now, batch by batch on Workers
+// connections, and returns the escalations it made.
 func (s *Sweeper) SweepOnce(ctx context.Context) ([]tickets.Escalation, error) {
 	s.defaults()
 	start := time.Now()
 	now := s.Now()
-	var all []tickets.Escalation
-	for {
-		es, err := s.SLA.Sweep(ctx, now, s.Batch)
-		if err != nil {
-			return all, err
-		}
-		all = append(all, es...)
-		for _, e := range es {
-			dep := e.Department
-			if dep == "" {
-				dep = "none"
-			}
-			for _, b := range e.Breaches {
-				if s.breaches != nil {
-					s.breaches.WithLabelValues(dep, string(b.Kind)).Inc()
+	var (
+		mu    sync.Mutex
+		all   []tickets.Escalation
+		first error
+		wg    sync.WaitGroup
+	)
+	for range s.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				es, err := s.SLA.Sweep(ctx, now, s.Batch)
+				s.record(es)
+				mu.Lock()
+				all = append(all, es...)
+				if err != nil && first == nil {
+					first = err
+				}
+				stop := err != nil || first != nil
+				mu.Unlock()
+				// A short batch means the due tickets are taken; any left are
+				// held by another worker or controller, which escalates them.
+				if stop || len(es) < s.Batch {
+					return
 				}
 			}
-			s.Log.Debug("ticket escalated", "ticket", e.Reference, "department", dep, "level", e.Level)
-		}
-		if len(es) < s.Batch {
-			break
-		}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return all, first
 	}
 	if s.duration != nil {
 		s.duration.Observe(time.Since(start).Seconds())
@@ -110,4 +126,20 @@ func (s *Sweeper) SweepOnce(ctx context.Context) ([]tickets.Escalation, error) {
 		s.Log.Info("SLA sweep escalated tickets", "count", len(all), "took", time.Since(start).Round(time.Millisecond))
 	}
 	return all, nil
+}
+
+// record counts and logs escalations.
+func (s *Sweeper) record(es []tickets.Escalation) {
+	for _, e := range es {
+		dep := e.Department
+		if dep == "" {
+			dep = "none"
+		}
+		for _, b := range e.Breaches {
+			if s.breaches != nil {
+				s.breaches.WithLabelValues(dep, string(b.Kind)).Inc()
+			}
+		}
+		s.Log.Debug("ticket escalated", "ticket", e.Reference, "department", dep, "level", e.Level)
+	}
 }
