@@ -58,7 +58,8 @@ func (p *ticketNumbers) reserve(ctx context.Context, db *DB, year, n int) error 
 	var last int64
 	var ids []int64
 	var b pgx.Batch
-	b.Queue(`SET LOCAL synchronous_commit TO OFF`)
+	// SET LOCAL has no effect in a pipeline's implicit transaction; set_config does.
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
 	b.Queue(`INSERT INTO ticket_reference_counters (year, last) VALUES ($1, $2)
 		ON CONFLICT (year) DO UPDATE SET last = ticket_reference_counters.last + $2
 		RETURNING last`, year, n).QueryRow(func(r pgx.Row) error { return r.Scan(&last) })
