@@ -138,7 +138,8 @@ func (c *rosterBuildCmd) operators(ctx context.Context, db *postgres.DB, list []
 	if err != nil {
 		return nil, err
 	}
-	entries, err := store.ListAvailability(ctx, roster.AvailabilityFilter{From: week, To: week.AddDate(0, 0, days)})
+	// The day after the week too: the week's last night shifts run into it.
+	entries, err := store.ListAvailability(ctx, roster.AvailabilityFilter{From: week, To: week.AddDate(0, 0, days+1)})
 	if err != nil {
 		return nil, err
 	}

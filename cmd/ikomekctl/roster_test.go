@@ -152,7 +152,8 @@ func TestRosterBuildRespectsAvailability(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &built); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if built.DaysOff != 1 || built.Requests != 2 || len(built.Unfilled) == 0 {
+	// dana's day off after the week counts: the week's last night shifts run into it.
+	if built.DaysOff != 2 || built.Requests != 2 || len(built.Unfilled) == 0 {
 		t.Fatalf("built %+v", built)
 	}
 

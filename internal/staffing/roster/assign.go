@@ -148,6 +148,14 @@ func (a *assigner) overlaps(i, start, length int) bool {
 	return false
 }
 
+// touches reports whether shift i, as worked in this horizon (a shift
+// crossing its end runs on into the following day), touches [start,
+// start+length) minutes from the horizon start.
+func (a *assigner) touches(i, start, length int) bool {
+	si, li := a.begin(i), a.minutes(i)
+	return si < start+length && start < si+li
+}
+
 // eligible reports whether operator k may take shift i on top of what k
 // already works.
 func (a *assigner) eligible(k, i int) bool {
@@ -155,13 +163,16 @@ func (a *assigner) eligible(k, i int) bool {
 	if o.MaxHours > 0 && a.hours[k]+a.shifts[i].Hours() > o.MaxHours+1e-9 {
 		return false
 	}
+	// Days off and requests are dates of this horizon, not of a repeating
+	// week: a request for next Monday (day Days) blocks this Sunday's night
+	// shift running into it, and not this Monday.
 	for _, d := range o.DaysOff {
-		if a.overlaps(i, d*24*60, 24*60) {
+		if a.touches(i, d*24*60, 24*60) {
 			return false
 		}
 	}
 	for _, sp := range o.Unavailable {
-		if a.overlaps(i, sp.Day*24*60+int(sp.Start/time.Minute), int(sp.Length/time.Minute)) {
+		if a.touches(i, sp.Day*24*60+int(sp.Start/time.Minute), int(sp.Length/time.Minute)) {
 			return false
 		}
 	}

@@ -164,12 +164,13 @@ type Availability interface {
 // entries on the horizon of days starting at weekStart (local midnight of
 // day 0, on the roster's clock). A personal MaxHours replaces o.MaxHours.
 // Days off are mapped to day indexes by their date; unavailable spans are
-// clipped to the horizon, so a span crossing its edge keeps only the part
-// inside; entries outside the horizon and of other operators are ignored.
-// Preferred weekdays become the horizon days falling on them.
+// clipped to the horizon and the day after it (day index days), into which
+// the horizon's last night shifts run; entries outside that and of other
+// operators are ignored. Preferred weekdays become the horizon days falling
+// on them.
 func ApplyAvailability(o Operator, weekStart time.Time, days int, r *WorkRules, es []Entry) Operator {
 	loc := weekStart.Location()
-	end := weekStart.AddDate(0, 0, days)
+	end := weekStart.AddDate(0, 0, days+1)
 	if r != nil && r.Login == o.ID {
 		if r.MaxHours != nil {
 			o.MaxHours = *r.MaxHours
@@ -192,7 +193,7 @@ func ApplyAvailability(o Operator, weekStart time.Time, days int, r *WorkRules, 
 		switch e.Kind {
 		case DayOff:
 			d := dayIndex(weekStart, e.Date)
-			if d >= 0 && d < days && !slices.Contains(o.DaysOff, d) {
+			if d >= 0 && d <= days && !slices.Contains(o.DaysOff, d) {
 				o.DaysOff = append(o.DaysOff, d)
 			}
 		case Unavailable:

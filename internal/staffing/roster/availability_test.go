@@ -43,14 +43,15 @@ func TestApplyAvailability(t *testing.T) {
 			want:  base,
 		},
 		{
-			name: "days off by date, inside the horizon only", days: 7,
+			name: "days off by date, in the horizon and the day after it only", days: 7,
 			es: []Entry{
 				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 4)},
 				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 2)},
 				{Login: "aigerim", Kind: DayOff, Date: date(2026, 11, 29)}, // the Sunday before
-				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 7)},  // the Monday after
+				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 7)},  // the Monday after: Sunday night runs into it
+				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 8)},  // the Tuesday after
 			},
-			want: Operator{ID: "aigerim", Languages: []string{"kk"}, MaxHours: 40, DaysOff: []int{2, 4}},
+			want: Operator{ID: "aigerim", Languages: []string{"kk"}, MaxHours: 40, DaysOff: []int{2, 4, 7}},
 		},
 		{
 			name: "a request inside the week becomes a span from its local start", days: 7,
@@ -64,20 +65,23 @@ func TestApplyAvailability(t *testing.T) {
 			es: []Entry{
 				{Login: "aigerim", Kind: Unavailable, From: at(-1, 20*h), To: at(0, 6*h)},
 				{Login: "aigerim", Kind: Unavailable, From: at(6, 22*h), To: at(7, 9*h)},
-				{Login: "aigerim", Kind: Unavailable, From: at(7, 0), To: at(8, 0)}, // after the week
+				{Login: "aigerim", Kind: Unavailable, From: at(7, 20*h), To: at(8, 9*h)}, // the day after, clipped
+				{Login: "aigerim", Kind: Unavailable, From: at(8, 0), To: at(9, 0)},      // later
 			},
 			want: Operator{ID: "aigerim", Languages: []string{"kk"}, MaxHours: 40,
-				Unavailable: []Span{{Day: 0, Start: 0, Length: 6 * h}, {Day: 6, Start: 22 * h, Length: 2 * h}}},
+				Unavailable: []Span{{Day: 0, Start: 0, Length: 6 * h}, {Day: 6, Start: 22 * h, Length: 11 * h},
+					{Day: 7, Start: 20 * h, Length: 4 * h}}},
 		},
 		{
-			name: "a shorter horizon clips to its own end", days: 2,
+			name: "a shorter horizon clips to the day after its own end", days: 2,
 			rules: &WorkRules{Login: "aigerim", Days: []time.Weekday{time.Wednesday}},
 			es: []Entry{
-				{Login: "aigerim", Kind: Unavailable, From: at(1, 20*h), To: at(3, 0)},
+				{Login: "aigerim", Kind: Unavailable, From: at(1, 20*h), To: at(4, 0)},
 				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 2)},
+				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 3)},
 			},
-			want: Operator{ID: "aigerim", Languages: []string{"kk"}, MaxHours: 40,
-				Unavailable: []Span{{Day: 1, Start: 20 * h, Length: 4 * h}}},
+			want: Operator{ID: "aigerim", Languages: []string{"kk"}, MaxHours: 40, DaysOff: []int{2},
+				Unavailable: []Span{{Day: 1, Start: 20 * h, Length: 28 * h}}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

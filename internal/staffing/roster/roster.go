@@ -20,9 +20,11 @@ type Operator struct {
 	// MaxHours caps the paid hours over the horizon; 0 means no cap.
 	MaxHours float64
 	// DaysOff are days of the horizon on which the operator works no
-	// minute, so a night shift ending on such a day is excluded too.
+	// minute, so a night shift ending on such a day is excluded too. Day
+	// Days is the day after the horizon, into which its last night shifts run.
 	DaysOff []int
-	// Unavailable are further spans the operator cannot work (requests).
+	// Unavailable are further spans the operator cannot work (requests), on
+	// the same timeline as DaysOff.
 	Unavailable []Span
 	// Prefer are soft wishes, honoured when the hard rules leave a choice.
 	Prefer Preferences

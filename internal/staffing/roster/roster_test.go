@@ -70,12 +70,10 @@ func verify(tb testing.TB, shifts []Shift, ops []Operator, rules Rules, res Resu
 		total := 0.0
 		for _, i := range list {
 			total += shifts[i].Length.Hours()
-			// Days off and requests, also one horizon later when wrapping.
-			for _, off := range []time.Duration{0, week, -week} {
-				if rules.NoWrap && off != 0 {
-					continue
-				}
-				s, e := start(i)+off, start(i)+off+shifts[i].Length
+			// Days off and requests are dates of this horizon (day Days is the
+			// one after it): each shift as worked this horizon, without wrapping.
+			{
+				s, e := start(i), start(i)+shifts[i].Length
 				for _, d := range o.DaysOff {
 					if s < time.Duration(d+1)*24*h && time.Duration(d)*24*h < e {
 						tb.Fatalf("%s works shift %d on day off %d", id, i, d)
@@ -292,6 +290,30 @@ func TestInvalidInput(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if _, err := Assign(c.shifts, c.ops, c.rules); err == nil {
 				t.Fatal("want error")
+			}
+		})
+	}
+}
+
+// A roster is for one dated week: a request for next Monday's early hours keeps an
+// operator off this Sunday's night shift, which runs into them, and a request for this
+// Monday's early hours does not.
+func TestRequestsAtTheWeeksEdgeAreDated(t *testing.T) {
+	shifts := []Shift{{Day: 6, Start: 22 * h, Length: 8 * h, Count: 1}}
+	early := func(day int) []Span { return []Span{{Day: day, Start: h, Length: 2 * h}} }
+	for _, tc := range []struct {
+		name string
+		ops  []Operator
+		want string
+	}{
+		{"next Monday's request", []Operator{{ID: "aigerim", Unavailable: early(7)}, {ID: "bolat"}}, "bolat"},
+		{"this Monday's request", []Operator{{ID: "aigerim", Unavailable: early(0)}}, "aigerim"},
+		{"next Monday off", []Operator{{ID: "aigerim", DaysOff: []int{7}}, {ID: "bolat", DaysOff: []int{0}}}, "bolat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := mustAssign(t, shifts, tc.ops, Rules{})
+			if len(res.Staff[0]) != 1 || res.Staff[0][0] != tc.want {
+				t.Fatalf("Sunday night went to %v, want %s", res.Staff[0], tc.want)
 			}
 		})
 	}
