@@ -46,6 +46,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		catalog: &catalogCache{}, numbers: &ticketNumbers{}}, nil
 }
 
+// SetCreateWriters sets how many batches of new tickets may be written at once
+// (createWriters by default); a large number writes each ticket alone as it comes.
+// Call it before the first ticket is created; benchmarks compare the two.
+func (db *DB) SetCreateWriters(n int) { db.creates = newCreateQueue(n) }
+
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 
