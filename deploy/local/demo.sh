@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# make demo: on the running dev stack (make up first), two demo operators (sipp softphones
-# that register with digest auth and answer with real audio) log in, and simulated
-# citizens call 109, choose Russian in the menu, wait, talk and hang up HOLD_MS after the
-# answer. CALLS=5 RATE=1 HOLD_MS=30000.
+# make demo: on the running dev stack (make up first), three demo operators (sipp
+# softphones that register with digest auth and answer with real audio) log in, and
+# simulated citizens call 109, choose Russian in the menu and wait in the queue; each
+# operator talks TALK_MS and ends the call, then has the wrap-up time before the next.
+# CALLS=5 RATE=1 TALK_MS=10000.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 CALLS=${CALLS:-5}
 RATE=${RATE:-1}
-HOLD_MS=${HOLD_MS:-30000}
+TALK_MS=${TALK_MS:-10000}
+OPERATORS=(demo1 demo2 demo3)
 set -a; . "$CACHE/dev/ari.env"; set +a
 HTTP=${IKOMEK_HTTP_ADDR:-127.0.0.1:8080}
 API="http://$HTTP/api/v1"
@@ -18,20 +20,20 @@ api() { curl -sS -m 10 -H "Authorization: Bearer $TOKEN" -H 'Content-Type: appli
 work=$(mktemp -d /tmp/ikomek-demo.XXXXXX)
 pids=()
 cleanup() {
-	for l in demo1 demo2; do api -X POST "$API/operators/$l/logout" >/dev/null 2>&1 || true; done
+	for l in "${OPERATORS[@]}"; do api -X POST "$API/operators/$l/logout" >/dev/null 2>&1 || true; done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 port=25060
-for l in demo1 demo2; do
+for l in "${OPERATORS[@]}"; do
 	pw="demo-$l-password"
 	api -X POST "$API/operators" -d "{\"login\":\"$l\",\"full_name\":\"Demo operator $l\",\"languages\":[\"ru\",\"kk\"],\"sip_password\":\"$pw\"}" >/dev/null
 	api -X PATCH "$API/operators/$l" -d "{\"active\":true,\"sip_password\":\"$pw\"}" >/dev/null
 	port=$((port + 2))
 	(cd "$work" && exec sipp -sf "$REPO/deploy/local/demo-operator.xml" -i 127.0.0.1 -p "$port" -mp $((port * 10 % 20000 + 30000)) \
-		-aa -nostdin "$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) &
+		-d "$TALK_MS" -aa -nostdin "$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) &
 	pids+=($!)
 	sleep 0.3
 	(cd "$work" && sipp -sf "$REPO/deploy/local/demo-register.xml" -i 127.0.0.1 -key login "$l" -key contact_port "$port" \
@@ -47,7 +49,7 @@ done
 
 echo "placing $CALLS calls to 109 at $RATE per second (sipp citizens, real G.711 audio)"
 (cd "$work" && sipp -sf "$REPO/deploy/local/demo-caller.xml" -s 109 -key caller "7701$((RANDOM % 900000 + 100000))" \
-	-d "$HOLD_MS" -i 127.0.0.1 -m "$CALLS" -r "$RATE" -l "$CALLS" -nostdin -timeout 300s -timeout_error \
+	-i 127.0.0.1 -m "$CALLS" -r "$RATE" -l "$CALLS" -nostdin -timeout 300s -timeout_error \
 	"$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) && echo "all $CALLS calls completed" ||
 	echo "some calls failed (sipp logs in $work)" >&2
 sleep 2
