@@ -19,6 +19,9 @@ func (s *TicketStore) Create(ctx context.Context, in tickets.NewTicket, by ticke
 	return j.t, j.err
 }
 
+// errCatalogChanging is the answer when the catalogue kept changing under a batch.
+var errCatalogChanging = apperr.Errorf(apperr.Unavailable, "the catalogue is being changed; try again")
+
 // maxStaleRetries bounds how often a batch is rebuilt because the catalogue
 // changed under it.
 const maxStaleRetries = 3
@@ -100,7 +103,7 @@ func (s *TicketStore) tryCreates(ctx context.Context, jobs []*createJob, last bo
 		}
 		return queued
 	case isStaleCatalog(err):
-		finishAll(queued, apperr.Errorf(apperr.Unavailable, "the catalogue is being changed; try again"))
+		finishAll(queued, errCatalogChanging)
 	case err != nil && len(queued) > 1:
 		for _, j := range queued {
 			var one pgx.Batch
@@ -110,7 +113,10 @@ func (s *TicketStore) tryCreates(ctx context.Context, jobs []*createJob, last bo
 				j.finish(tickets.Ticket{}, err)
 				continue
 			}
-			if err := s.db.Pool.SendBatch(ctx, &one).Close(); err != nil {
+			if err := s.db.Pool.SendBatch(ctx, &one).Close(); isStaleCatalog(err) {
+				j.finish(tickets.Ticket{}, errCatalogChanging)
+				continue
+			} else if err != nil {
 				j.finish(tickets.Ticket{}, err)
 				continue
 			}
