@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/ikomek/ikomek/internal/callflow"
 	"github.com/ikomek/ikomek/internal/calls"
 	"github.com/ikomek/ikomek/internal/config"
 	"github.com/ikomek/ikomek/internal/operators"
@@ -219,4 +221,56 @@ func TestMatchingOnlyRingsWhoCanAnswer(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A caller who presses 9 in the menu (emergency) is served before callers who
+// arrived earlier and chose a language.
+func TestEmergencyKeyGoesFirst(t *testing.T) {
+	c := startController(t, func(cfg *config.Config) { fastCalls(cfg); cfg.LanguageMenu = true })
+	ctx := context.Background()
+	login, pw := newOperator(t, c, "ru", "kk")
+	p := startPhone(t, c, login, pw, phoneOpts{AnswerMS: 100})
+	// One caller at a time through the menu, so each one's keys are alone on the line.
+	inLine := func(n int) {
+		waitFor(t, 20*time.Second, fmt.Sprintf("%d callers in line", n), func() bool {
+			w, _ := c.Presence.Waiting(ctx)
+			return w == int64(n)
+		})
+	}
+	// Hold times from each answer: long enough for the two earlier callers to be served
+	// after the emergency, one after the other.
+	a := dial(t, c, callerOpts{Caller: "77017770001", Digits: []string{"1"}, HoldMS: 20000})
+	inLine(1)
+	b := dial(t, c, callerOpts{Caller: "77017770002", Digits: []string{"2"}, HoldMS: 32000})
+	inLine(2)
+	e := dial(t, c, callerOpts{Caller: "77017770009", Digits: []string{"9"}, HoldMS: 6000})
+	inLine(3)
+	ready(t, c, p)
+	for _, r := range []*sippRun{a, b, e} {
+		r.wait(t, 60*time.Second)
+	}
+	ca, cb, ce := callOf(t, c, "77017770001"), callOf(t, c, "77017770002"), callOf(t, c, "77017770009")
+	if emergency := callflow.DefaultSettings().Emergency; ce.Priority != emergency || ca.Priority != 0 || cb.Priority != 0 {
+		t.Fatalf("priorities: emergency caller %d (want %d), others %d and %d", ce.Priority, emergency,
+			ca.Priority, cb.Priority)
+	}
+	if ce.ConnectedAt == nil {
+		t.Fatal("the emergency caller was not served")
+	}
+	for _, other := range []calls.Call{ca, cb} {
+		if other.ConnectedAt == nil {
+			t.Fatalf("caller %s was not served after the emergency: %s", other.CallerNumber, other.Outcome)
+		}
+		if !other.ConnectedAt.After(*ce.ConnectedAt) {
+			t.Errorf("caller %s (arrived earlier) served before the emergency", other.CallerNumber)
+		}
+	}
+	if !cb.ConnectedAt.After(*ca.ConnectedAt) {
+		t.Errorf("of the two callers of equal priority the later one was served first")
+	}
+	if cb.Language != "kk" || ca.Language != "ru" {
+		t.Errorf("languages: %s and %s, want ru and kk", ca.Language, cb.Language)
+	}
+	t.Logf("emergency caller arrived last, connected first after %.1f s in line; then %s: %s, %s: %s",
+		ce.ConnectedAt.Sub(*ce.QueuedAt).Seconds(), ca.CallerNumber, ca.Outcome, cb.CallerNumber, cb.Outcome)
 }
