@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -19,6 +20,7 @@ type availabilityCmd struct {
 	List    availabilityListCmd    `cmd:"" help:"List an operator's days off and requests touching a period."`
 	DayOff  availabilityDayOffCmd  `cmd:"" name:"day-off" help:"Add days off (whole local dates): all or none."`
 	Request availabilityRequestCmd `cmd:"" help:"Add a span the operator cannot work (a request)."`
+	Decide  availabilityDecideCmd  `cmd:"" help:"Approve or decline an operator's pending request."`
 	Remove  availabilityRemoveCmd  `cmd:"" help:"Remove a day off or request by its id."`
 }
 
@@ -85,13 +87,13 @@ func (c *availabilityListCmd) Run(ctx context.Context, g *Globals) error {
 			return writeJSON(g.out(), out)
 		}
 		w := tabwriter.NewWriter(g.out(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tKIND\tWHEN\tREASON\tBY")
+		fmt.Fprintln(w, "ID\tKIND\tWHEN\tSTATUS\tREASON\tBY")
 		for _, e := range es {
 			when := e.Date.Format("Mon 2006-01-02")
 			if e.Kind == roster.Unavailable {
 				when = e.From.In(loc).Format("Mon 2006-01-02 15:04") + " - " + e.To.In(loc).Format("Mon 2006-01-02 15:04")
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, when, e.Reason, e.CreatedBy)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, when, cmp.Or(e.Status, roster.Approved), e.Reason, e.CreatedBy)
 		}
 		return w.Flush()
 	})
@@ -164,6 +166,29 @@ func (c *availabilityRequestCmd) Run(ctx context.Context, g *Globals) error {
 		return invalid(fmt.Errorf("--to %w", err))
 	}
 	return addAvailability(ctx, g, c.Login, []roster.Entry{{Kind: roster.Unavailable, From: from, To: to, Reason: c.Reason}}, c.JSON)
+}
+
+type availabilityDecideCmd struct {
+	Login   string `arg:"" help:"Login of the operator."`
+	ID      int64  `arg:"" help:"Id of the pending request (see 'availability list')."`
+	Approve bool   `xor:"decision" required:"" help:"Approve the request: it binds rosters from now on."`
+	Decline bool   `xor:"decision" required:"" help:"Decline the request."`
+	Note    string `help:"Note to the operator."`
+	JSON    bool   `name:"json" help:"Print JSON."`
+}
+
+func (c *availabilityDecideCmd) Run(ctx context.Context, g *Globals) error {
+	return withDB(ctx, g, func(db *postgres.DB) error {
+		e, err := db.Availability().DecideAvailability(ctx, c.Login, c.ID, c.Approve, c.Note, cliAuthor())
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return writeJSON(g.out(), httpapi.NewAvailabilityJSON(e))
+		}
+		fmt.Fprintf(g.out(), "entry %d of %s %s\n", e.ID, c.Login, e.Status)
+		return nil
+	})
 }
 
 type availabilityRemoveCmd struct {

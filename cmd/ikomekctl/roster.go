@@ -39,7 +39,10 @@ type rosterBuildJSON struct {
 	Operators   int   `json:"operators"`
 	// DaysOff and Requests count the stored days off and unavailable spans
 	// that fell in the week and bound the roster.
-	DaysOff      int                  `json:"days_off"`
+	DaysOff int `json:"days_off"`
+	// Pending counts operators' requests in the week still waiting for a
+	// decision: not applied.
+	Pending      int                  `json:"pending_requests"`
 	Requests     int                  `json:"requests"`
 	Unfilled     []unfilledJSON       `json:"unfilled"`
 	LanguageGaps []roster.LanguageGap `json:"language_gaps"`
@@ -79,7 +82,7 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 	for _, s := range shifts {
 		days = max(days, s.Day+1)
 	}
-	ops, err := c.operators(ctx, db, list, week, days)
+	ops, pending, err := c.operators(ctx, db, list, week, days)
 	if err != nil {
 		return err
 	}
@@ -99,7 +102,7 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	out := rosterBuildJSON{PlanID: stored.ID, Assignments: len(as), Operators: len(res.Hours),
-		DaysOff: daysOff, Requests: requests, Unfilled: []unfilledJSON{}, LanguageGaps: res.LanguageGaps}
+		DaysOff: daysOff, Requests: requests, Pending: pending, Unfilled: []unfilledJSON{}, LanguageGaps: res.LanguageGaps}
 	if out.LanguageGaps == nil {
 		out.LanguageGaps = []roster.LanguageGap{}
 	}
@@ -114,6 +117,9 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	fmt.Fprintf(w, "roster %d stored: %d shifts for %d operators (of %d active), respecting %d days off and %d requests\n",
 		out.PlanID, out.Assignments, out.Operators, len(ops), daysOff, requests)
+	if out.Pending > 0 {
+		fmt.Fprintf(w, "%d requests of operators in the week still wait for a decision and were not applied\n", out.Pending)
+	}
 	if len(out.Unfilled) == 0 {
 		fmt.Fprintln(w, "every shift is filled")
 	} else {
@@ -130,20 +136,21 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 }
 
 // operators binds the active operators by their stored work rules and the
-// days off and requests falling in the days of the week: a personal max
-// hours replaces --max-hours.
-func (c *rosterBuildCmd) operators(ctx context.Context, db *postgres.DB, list []operators.Operator, week time.Time, days int) ([]roster.Operator, error) {
+// approved days off and requests falling in the days of the week (a personal
+// max hours replaces --max-hours), and counts the requests still pending.
+func (c *rosterBuildCmd) operators(ctx context.Context, db *postgres.DB, list []operators.Operator, week time.Time, days int) (
+	ops []roster.Operator, pending int, err error) {
 	store := db.Availability()
 	rules, err := store.AllWorkRules(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// The day after the week too: the week's last night shifts run into it.
 	entries, err := store.ListAvailability(ctx, roster.AvailabilityFilter{From: week, To: week.AddDate(0, 0, days+1)})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	ops := make([]roster.Operator, 0, len(list))
+	ops = make([]roster.Operator, 0, len(list))
 	for _, o := range list {
 		var r *roster.WorkRules
 		if i := slices.IndexFunc(rules, func(r roster.WorkRules) bool { return r.Login == o.Login }); i >= 0 {
@@ -152,7 +159,12 @@ func (c *rosterBuildCmd) operators(ctx context.Context, db *postgres.DB, list []
 		ops = append(ops, roster.ApplyAvailability(roster.Operator{ID: o.Login, Languages: o.Languages, MaxHours: c.MaxHours},
 			week, days, r, entries))
 	}
-	return ops, nil
+	for _, e := range entries {
+		if e.Status == roster.Pending {
+			pending++
+		}
+	}
+	return ops, pending, nil
 }
 
 // readPlanFile reads the JSON of 'shifts plan --json' into roster shifts and

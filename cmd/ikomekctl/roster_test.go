@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ikomek/ikomek/internal/apperr"
+	"github.com/ikomek/ikomek/internal/postgres"
 	"github.com/ikomek/ikomek/internal/staffing/roster"
 	"github.com/ikomek/ikomek/internal/testenv"
 )
@@ -214,5 +217,69 @@ func TestRosterBuildRespectsAvailability(t *testing.T) {
 	}
 	if bolat == 0 || bolat > 16 {
 		t.Errorf("without --max-hours bolat works %v h, want at most 16", bolat)
+	}
+}
+
+// An operator's pending request does not bind the roster until a supervisor
+// approves it with 'operators availability decide'.
+func TestRosterBuildWaitsForDecisions(t *testing.T) {
+	ctx := context.Background()
+	dsn := testenv.PostgresDSN(t)
+	createOps(t, dsn, "aigerim", "bolat", "dana")
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Asked through the API by aigerim herself: Wednesday 2 December off.
+	asked, err := db.Availability().AddAvailability(ctx, "aigerim", []roster.Entry{{Kind: roster.DayOff,
+		Date: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), Status: roster.Pending}}, "operator:aigerim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := writeFile(t, "week.json", weekPlan())
+	build := func() (rosterBuildJSON, bool) {
+		t.Helper()
+		out, err := runOps(t, dsn, "", "roster", "build", "--plan-file", plan, "--week-start", "2026-11-30", "--json")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var built rosterBuildJSON
+		if err := json.Unmarshal([]byte(out), &built); err != nil {
+			t.Fatal(err)
+		}
+		out, err = runOps(t, dsn, "", "roster", "show", "--operator", "aigerim", "--from", "2026-12-02", "--to", "2026-12-03", "--json")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var as []roster.Assignment
+		if err := json.Unmarshal([]byte(out), &as); err != nil {
+			t.Fatal(err)
+		}
+		return built, len(as) > 0
+	}
+	// Three operators for 3 places a day: everyone works every day they may.
+	built, works := build()
+	if built.Pending != 1 || built.DaysOff != 0 || !works {
+		t.Fatalf("before the decision: %+v, aigerim works on 2 December: %v", built, works)
+	}
+	id := strconv.FormatInt(asked[0].ID, 10)
+	if _, err := runOps(t, dsn, "", "operators", "availability", "decide", "aigerim", id); err == nil ||
+		!strings.Contains(err.Error(), "--approve or --decline") {
+		t.Fatalf("decide without --approve or --decline: %v", err)
+	}
+	if _, err := runOps(t, dsn, "", "operators", "availability", "decide", "aigerim", id, "--approve", "--decline"); err == nil {
+		t.Fatal("decide with both --approve and --decline was accepted")
+	}
+	if out, err := runOps(t, dsn, "", "operators", "availability", "decide", "aigerim", id, "--approve", "--note", "ok"); err != nil ||
+		!strings.Contains(out, "approved") {
+		t.Fatalf("decide: %v\n%s", err, out)
+	}
+	built, works = build()
+	if built.Pending != 0 || built.DaysOff != 1 || works {
+		t.Fatalf("after approval: %+v, aigerim works on 2 December: %v", built, works)
+	}
+	if _, err := runOps(t, dsn, "", "operators", "availability", "decide", "aigerim", id, "--decline"); apperr.Code(err) != apperr.Conflict {
+		t.Fatalf("deciding twice: %v", err)
 	}
 }

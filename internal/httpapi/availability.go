@@ -12,14 +12,16 @@ import (
 )
 
 // availabilityRoutes registers operators' work rules and availability when the
-// store is set. Supervisors (and admins) change them; an operator may read their
-// own.
+// store is set. Supervisors (and admins) change them and decide requests; an
+// operator may read their own and ask for days off and time off, which wait for a
+// supervisor's decision.
 func (s *Server) availabilityRoutes() {
 	if s.Availability == nil {
 		return
 	}
 	s.api("GET /api/v1/operators/{login}/availability", s.listAvailability, auth.Supervisor, auth.Operator)
-	s.api("POST /api/v1/operators/{login}/availability", s.addAvailability, auth.Supervisor)
+	s.api("POST /api/v1/operators/{login}/availability", s.addAvailability, auth.Supervisor, auth.Operator)
+	s.api("POST /api/v1/operators/{login}/availability/{id}/decision", s.decideAvailability, auth.Supervisor)
 	s.api("DELETE /api/v1/operators/{login}/availability/{id}", s.removeAvailability, auth.Supervisor)
 	s.api("GET /api/v1/operators/{login}/work-rules", s.getWorkRules, auth.Supervisor, auth.Operator)
 	s.api("PUT /api/v1/operators/{login}/work-rules", s.putWorkRules, auth.Supervisor)
@@ -28,20 +30,28 @@ func (s *Server) availabilityRoutes() {
 // AvailabilityJSON is an availability entry as the API (and ikomekctl --json)
 // shows it: a day off has a date, an unavailable span from and to.
 type AvailabilityJSON struct {
-	ID        int64       `json:"id"`
-	Operator  string      `json:"operator"`
-	Kind      roster.Kind `json:"kind"`
-	Date      string      `json:"date,omitempty"`
-	From      *time.Time  `json:"from,omitempty"`
-	To        *time.Time  `json:"to,omitempty"`
-	Reason    string      `json:"reason,omitempty"`
-	CreatedAt time.Time   `json:"created_at"`
-	CreatedBy string      `json:"created_by"`
+	ID        int64         `json:"id"`
+	Operator  string        `json:"operator"`
+	Kind      roster.Kind   `json:"kind"`
+	Date      string        `json:"date,omitempty"`
+	From      *time.Time    `json:"from,omitempty"`
+	To        *time.Time    `json:"to,omitempty"`
+	Reason    string        `json:"reason,omitempty"`
+	Status    roster.Status `json:"status"`
+	CreatedAt time.Time     `json:"created_at"`
+	CreatedBy string        `json:"created_by"`
+	DecidedAt *time.Time    `json:"decided_at,omitempty"`
+	DecidedBy string        `json:"decided_by,omitempty"`
+	Note      string        `json:"decision_note,omitempty"`
 }
 
 // NewAvailabilityJSON is the API form of an entry.
 func NewAvailabilityJSON(e roster.Entry) AvailabilityJSON {
-	out := AvailabilityJSON{ID: e.ID, Operator: e.Login, Kind: e.Kind, Reason: e.Reason, CreatedAt: e.CreatedAt, CreatedBy: e.CreatedBy}
+	out := AvailabilityJSON{ID: e.ID, Operator: e.Login, Kind: e.Kind, Reason: e.Reason, Status: e.Status,
+		CreatedAt: e.CreatedAt, CreatedBy: e.CreatedBy, DecidedAt: e.DecidedAt, DecidedBy: e.DecidedBy, Note: e.Note}
+	if out.Status == "" {
+		out.Status = roster.Approved
+	}
 	if e.Kind == roster.DayOff {
 		out.Date = e.Date.Format(time.DateOnly)
 	} else {
@@ -174,7 +184,12 @@ func (s *Server) listAvailability(w http.ResponseWriter, r *http.Request, p auth
 
 // addAvailability adds one entry: {"kind":"day_off","date":"2026-12-02"} or
 // {"kind":"unavailable","from":RFC 3339,"to":RFC 3339}, with an optional reason.
+// A supervisor's entry is approved at once; an operator's own is a pending request.
 func (s *Server) addAvailability(w http.ResponseWriter, r *http.Request, p auth.Principal) (int, any, error) {
+	login := r.PathValue("login")
+	if err := actingFor(p, login); err != nil {
+		return 0, nil, err
+	}
 	var in struct {
 		Kind   roster.Kind `json:"kind"`
 		Date   string      `json:"date"`
@@ -185,7 +200,10 @@ func (s *Server) addAvailability(w http.ResponseWriter, r *http.Request, p auth.
 	if err := decodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
-	e := roster.Entry{Kind: in.Kind, Reason: in.Reason}
+	e := roster.Entry{Kind: in.Kind, Reason: in.Reason, Status: roster.Approved}
+	if !p.Is(auth.Supervisor) {
+		e.Status = roster.Pending
+	}
 	switch in.Kind {
 	case roster.DayOff:
 		if in.From != nil || in.To != nil {
@@ -207,11 +225,35 @@ func (s *Server) addAvailability(w http.ResponseWriter, r *http.Request, p auth.
 	default:
 		return 0, nil, apperr.Errorf(apperr.Invalid, "kind %q must be %s or %s", in.Kind, roster.DayOff, roster.Unavailable)
 	}
-	added, err := s.Availability.AddAvailability(r.Context(), r.PathValue("login"), []roster.Entry{e}, authorOf(p))
+	added, err := s.Availability.AddAvailability(r.Context(), login, []roster.Entry{e}, authorOf(p))
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, NewAvailabilityJSON(added[0]), nil
+}
+
+// decideAvailability approves or declines a pending request:
+// {"approve": true|false, "note": "..."}.
+func (s *Server) decideAvailability(w http.ResponseWriter, r *http.Request, p auth.Principal) (int, any, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Approve *bool  `json:"approve"`
+		Note    string `json:"note"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Approve == nil {
+		return 0, nil, apperr.Errorf(apperr.Invalid, `"approve" (true or false) is required`)
+	}
+	e, err := s.Availability.DecideAvailability(r.Context(), r.PathValue("login"), id, *in.Approve, in.Note, authorOf(p))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, NewAvailabilityJSON(e), nil
 }
 
 func (s *Server) removeAvailability(w http.ResponseWriter, r *http.Request, p auth.Principal) (int, any, error) {

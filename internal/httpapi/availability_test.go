@@ -94,19 +94,19 @@ func TestAvailabilityAPI(t *testing.T) {
 			status             int
 			code               string
 		}{
-			"to before from": {"aigerim", sup, `{"kind":"unavailable","from":"2026-12-04T12:00:00+05:00","to":"2026-12-04T10:00:00+05:00"}`, 400, "invalid"},
-			"to equals from": {"aigerim", sup, `{"kind":"unavailable","from":"2026-12-04T12:00:00+05:00","to":"2026-12-04T12:00:00+05:00"}`, 400, "invalid"},
-			"no to":          {"aigerim", sup, `{"kind":"unavailable","from":"2026-12-04T12:00:00+05:00"}`, 400, "invalid"},
-			"bad time":       {"aigerim", sup, `{"kind":"unavailable","from":"tomorrow","to":"2026-12-04T12:00:00+05:00"}`, 400, "invalid"},
-			"bad date":       {"aigerim", sup, `{"kind":"day_off","date":"2026-02-30"}`, 400, "invalid"},
-			"dotted date":    {"aigerim", sup, `{"kind":"day_off","date":"02.12.2026"}`, 400, "invalid"},
-			"day off span":   {"aigerim", sup, `{"kind":"day_off","date":"2026-12-03","from":"2026-12-04T10:00:00+05:00"}`, 400, "invalid"},
-			"unknown kind":   {"aigerim", sup, `{"kind":"vacation","date":"2026-12-03"}`, 400, "invalid"},
-			"unknown field":  {"aigerim", sup, `{"kind":"day_off","date":"2026-12-03","approved":true}`, 400, "invalid"},
-			"duplicate":      {"aigerim", sup, `{"kind":"day_off","date":"2026-12-02"}`, 409, "conflict"},
-			"unknown login":  {"nobody", sup, `{"kind":"day_off","date":"2026-12-03"}`, 404, "not_found"},
-			"operator role":  {"aigerim", f.aigerim, `{"kind":"day_off","date":"2026-12-03"}`, 403, "forbidden"},
-			"qc role":        {"aigerim", f.tokens[auth.QC], `{"kind":"day_off","date":"2026-12-03"}`, 403, "forbidden"},
+			"to before from":  {"aigerim", sup, `{"kind":"unavailable","from":"2026-12-04T12:00:00+05:00","to":"2026-12-04T10:00:00+05:00"}`, 400, "invalid"},
+			"to equals from":  {"aigerim", sup, `{"kind":"unavailable","from":"2026-12-04T12:00:00+05:00","to":"2026-12-04T12:00:00+05:00"}`, 400, "invalid"},
+			"no to":           {"aigerim", sup, `{"kind":"unavailable","from":"2026-12-04T12:00:00+05:00"}`, 400, "invalid"},
+			"bad time":        {"aigerim", sup, `{"kind":"unavailable","from":"tomorrow","to":"2026-12-04T12:00:00+05:00"}`, 400, "invalid"},
+			"bad date":        {"aigerim", sup, `{"kind":"day_off","date":"2026-02-30"}`, 400, "invalid"},
+			"dotted date":     {"aigerim", sup, `{"kind":"day_off","date":"02.12.2026"}`, 400, "invalid"},
+			"day off span":    {"aigerim", sup, `{"kind":"day_off","date":"2026-12-03","from":"2026-12-04T10:00:00+05:00"}`, 400, "invalid"},
+			"unknown kind":    {"aigerim", sup, `{"kind":"vacation","date":"2026-12-03"}`, 400, "invalid"},
+			"unknown field":   {"aigerim", sup, `{"kind":"day_off","date":"2026-12-03","approved":true}`, 400, "invalid"},
+			"duplicate":       {"aigerim", sup, `{"kind":"day_off","date":"2026-12-02"}`, 409, "conflict"},
+			"unknown login":   {"nobody", sup, `{"kind":"day_off","date":"2026-12-03"}`, 404, "not_found"},
+			"another's login": {"bolat", f.aigerim, `{"kind":"day_off","date":"2026-12-03"}`, 403, "forbidden"},
+			"qc role":         {"aigerim", f.tokens[auth.QC], `{"kind":"day_off","date":"2026-12-03"}`, 403, "forbidden"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				status, body := f.call(t, "POST", "/api/v1/operators/"+tc.login+"/availability", tc.token, tc.body, nil)
@@ -149,6 +149,58 @@ func TestAvailabilityAPI(t *testing.T) {
 		}
 		status, body := f.call(t, "DELETE", path, sup, "", nil)
 		wantOpsError(t, status, body, 404, "not_found")
+	})
+
+	t.Run("an operator asks, a supervisor decides", func(t *testing.T) {
+		var asked, other httpapi.AvailabilityJSON
+		status, body := f.call(t, "POST", "/api/v1/operators/aigerim/availability", f.aigerim,
+			`{"kind":"day_off","date":"2026-12-05","reason":"wedding"}`, &asked)
+		if status != 201 || asked.Status != roster.Pending || asked.DecidedAt != nil ||
+			!strings.HasPrefix(asked.CreatedBy, "operator:aigerim's console") {
+			t.Fatalf("operator's own day off = %d %s", status, body)
+		}
+		if status, body := f.call(t, "POST", "/api/v1/operators/aigerim/availability", f.aigerim,
+			`{"kind":"unavailable","from":"2026-12-06T08:00:00+05:00","to":"2026-12-06T12:00:00+05:00"}`, &other); status != 201 ||
+			other.Status != roster.Pending {
+			t.Fatalf("operator's own request = %d %s", status, body)
+		}
+		decide := func(id int64) string { return fmt.Sprintf("/api/v1/operators/aigerim/availability/%d/decision", id) }
+		for name, tc := range map[string]struct {
+			path, token, body string
+			status            int
+			code              string
+		}{
+			"by the operator":  {decide(asked.ID), f.aigerim, `{"approve":true}`, 403, "forbidden"},
+			"no decision":      {decide(asked.ID), sup, `{"note":"?"}`, 400, "invalid"},
+			"not pending":      {decide(request.ID), sup, `{"approve":false}`, 409, "conflict"},
+			"unknown entry":    {decide(999999), sup, `{"approve":true}`, 404, "not_found"},
+			"another operator": {fmt.Sprintf("/api/v1/operators/bolat/availability/%d/decision", asked.ID), sup, `{"approve":true}`, 404, "not_found"},
+			"note too long":    {decide(asked.ID), sup, `{"approve":true,"note":"` + strings.Repeat("я", 501) + `"}`, 400, "invalid"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				status, body := f.call(t, "POST", tc.path, tc.token, tc.body, nil)
+				wantOpsError(t, status, body, tc.status, tc.code)
+			})
+		}
+		var got httpapi.AvailabilityJSON
+		if status, body := f.call(t, "POST", decide(asked.ID), sup, `{"approve":true,"note":"enjoy"}`, &got); status != 200 ||
+			got.Status != roster.Approved || got.DecidedAt == nil || got.Note != "enjoy" ||
+			!strings.HasPrefix(got.DecidedBy, "supervisor:") {
+			t.Fatalf("approve = %d %s", status, body)
+		}
+		if status, body := f.call(t, "POST", decide(other.ID), sup, `{"approve":false,"note":"peak day"}`, &got); status != 200 ||
+			got.Status != roster.Declined {
+			t.Fatalf("decline = %d %s", status, body)
+		}
+		status, body = f.call(t, "POST", decide(asked.ID), sup, `{"approve":false}`, nil)
+		wantOpsError(t, status, body, 409, "conflict")
+		statuses := map[int64]roster.Status{}
+		for _, e := range list(t, "aigerim", f.aigerim) {
+			statuses[e.ID] = e.Status
+		}
+		if statuses[asked.ID] != roster.Approved || statuses[other.ID] != roster.Declined || statuses[request.ID] != roster.Approved {
+			t.Fatalf("statuses %v", statuses)
+		}
 	})
 }
 

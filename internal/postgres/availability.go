@@ -119,11 +119,13 @@ func (s *AvailabilityStore) SetWorkRules(ctx context.Context, login string, in r
 	return out, err
 }
 
-const entryColumns = `a.id, o.login, a.kind, a.day, a.starts_at, a.ends_at, a.reason, a.created_at, a.created_by`
+const entryColumns = `a.id, o.login, a.kind, a.day, a.starts_at, a.ends_at, a.reason, a.created_at, a.created_by,
+	a.status, a.decided_at, coalesce(a.decided_by, ''), a.decision_note`
 
 func scanEntry(row pgx.Row) (e roster.Entry, err error) {
 	var day, from, to *time.Time
-	if err = row.Scan(&e.ID, &e.Login, &e.Kind, &day, &from, &to, &e.Reason, &e.CreatedAt, &e.CreatedBy); err != nil {
+	if err = row.Scan(&e.ID, &e.Login, &e.Kind, &day, &from, &to, &e.Reason, &e.CreatedAt, &e.CreatedBy,
+		&e.Status, &e.DecidedAt, &e.DecidedBy, &e.Note); err != nil {
 		return e, err
 	}
 	if day != nil {
@@ -165,11 +167,13 @@ func (s *AvailabilityStore) AddAvailability(ctx context.Context, login string, e
 			} else {
 				from, to = &e.From, &e.To
 			}
+			status := cmp.Or(e.Status, roster.Approved)
 			stored, err := scanEntry(tx.QueryRow(ctx, `WITH a AS (
-					INSERT INTO operator_availability (operator_id, kind, day, starts_at, ends_at, reason, created_at, created_by)
-					VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8) RETURNING *)
+					INSERT INTO operator_availability (operator_id, kind, day, starts_at, ends_at, reason, created_at,
+						created_by, status)
+					VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9) RETURNING *)
 				SELECT `+entryColumns+` FROM a JOIN operators o ON o.id = a.operator_id`,
-				id, e.Kind, day, from, to, strings.TrimSpace(e.Reason), now, by))
+				id, e.Kind, day, from, to, strings.TrimSpace(e.Reason), now, by, status))
 			if isUniqueViolation(err) {
 				return apperr.Errorf(apperr.Conflict, "operator %q already has %s off", login, *day)
 			}
@@ -184,6 +188,44 @@ func (s *AvailabilityStore) AddAvailability(ctx context.Context, login string, e
 		return nil, err
 	}
 	return out, nil
+}
+
+// DecideAvailability implements roster.Availability.
+func (s *AvailabilityStore) DecideAvailability(ctx context.Context, login string, id int64, approve bool, note, by string) (e roster.Entry, err error) {
+	defer apperr.Wrap(&err, "Availability.DecideAvailability(%q, %d)", login, id)
+	if err := checkAuthor(by); err != nil {
+		return e, err
+	}
+	note = strings.TrimSpace(note)
+	if n := len([]rune(note)); n > 500 {
+		return e, apperr.Errorf(apperr.Invalid, "the note has %d characters; at most 500 are accepted", n)
+	}
+	status := roster.Declined
+	if approve {
+		status = roster.Approved
+	}
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		opID, err := operatorID(ctx, tx, login)
+		if err != nil {
+			return err
+		}
+		var current roster.Status
+		err = tx.QueryRow(ctx, `SELECT status FROM operator_availability
+			WHERE id = $1 AND operator_id = $2 AND removed_at IS NULL FOR UPDATE`, id, opID).Scan(&current)
+		if err != nil {
+			return notFound(err, "operator %q has no availability entry %d", login, id)
+		}
+		if current != roster.Pending {
+			return apperr.Errorf(apperr.Conflict, "entry %d is %s already; only a pending request is decided", id, current)
+		}
+		e, err = scanEntry(tx.QueryRow(ctx, `WITH a AS (
+				UPDATE operator_availability SET status = $3, decided_at = $4, decided_by = $5, decision_note = $6
+				WHERE id = $1 AND operator_id = $2 RETURNING *)
+			SELECT `+entryColumns+` FROM a JOIN operators o ON o.id = a.operator_id`,
+			id, opID, status, s.db.Now(), by, note))
+		return err
+	})
+	return e, err
 }
 
 // RemoveAvailability implements roster.Availability.

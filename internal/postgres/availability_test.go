@@ -267,3 +267,51 @@ func TestAvailabilityEntries(t *testing.T) {
 		}
 	})
 }
+
+// An operator's own request waits for a decision; a decision is made once; a
+// declined day off may be asked for again, an approved or pending one may not.
+func TestAvailabilityRequestsAreDecided(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.Postgres(t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	createOperators(t, db, "aigerim")
+	s := db.Availability()
+	day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	asked, err := s.AddAvailability(ctx, "aigerim", []roster.Entry{{Kind: roster.DayOff, Date: day, Status: roster.Pending}}, "operator:aigerim")
+	if err != nil || asked[0].Status != roster.Pending || asked[0].Binding() {
+		t.Fatalf("pending day off = %+v, %v", asked, err)
+	}
+	_, err = s.AddAvailability(ctx, "aigerim", []roster.Entry{{Kind: roster.DayOff, Date: day, Status: roster.Pending}}, "operator:aigerim")
+	wantCode(t, err, apperr.Conflict)
+	_, err = s.AddAvailability(ctx, "aigerim", []roster.Entry{{Kind: roster.DayOff, Date: day.AddDate(0, 0, 1), Status: roster.Declined}}, "x")
+	wantCode(t, err, apperr.Invalid)
+
+	_, err = s.DecideAvailability(ctx, "aigerim", asked[0].ID, false, "", "")
+	wantCode(t, err, apperr.Invalid) // no author
+	declined, err := s.DecideAvailability(ctx, "aigerim", asked[0].ID, false, "peak day", "supervisor:dana")
+	if err != nil || declined.Status != roster.Declined || declined.DecidedAt == nil || !declined.DecidedAt.Equal(now) ||
+		declined.DecidedBy != "supervisor:dana" || declined.Note != "peak day" {
+		t.Fatalf("declined = %+v, %v", declined, err)
+	}
+	_, err = s.DecideAvailability(ctx, "aigerim", asked[0].ID, true, "", "supervisor:dana")
+	wantCode(t, err, apperr.Conflict)
+
+	again, err := s.AddAvailability(ctx, "aigerim", []roster.Entry{{Kind: roster.DayOff, Date: day, Status: roster.Pending}}, "operator:aigerim")
+	if err != nil {
+		t.Fatalf("asking again after a decline: %v", err)
+	}
+	approved, err := s.DecideAvailability(ctx, "aigerim", again[0].ID, true, "", "supervisor:dana")
+	if err != nil || approved.Status != roster.Approved || !approved.Binding() {
+		t.Fatalf("approved = %+v, %v", approved, err)
+	}
+	es, err := s.ListAvailability(ctx, roster.AvailabilityFilter{Login: "aigerim", From: day, To: day.AddDate(0, 0, 1)})
+	if err != nil || len(es) != 2 {
+		t.Fatalf("listed %+v, %v", es, err)
+	}
+	// Only the approved one binds a roster.
+	o := roster.ApplyAvailability(roster.Operator{ID: "aigerim"}, day.AddDate(0, 0, -2), 7, nil, es)
+	if !slices.Equal(o.DaysOff, []int{2}) {
+		t.Fatalf("days off applied %v, want [2]", o.DaysOff)
+	}
+}

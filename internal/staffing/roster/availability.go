@@ -20,6 +20,16 @@ const (
 	Unavailable Kind = "unavailable"
 )
 
+// Status of an availability entry: an operator's own request waits for a
+// supervisor's decision; only approved entries bind a roster.
+type Status string
+
+const (
+	Pending  Status = "pending"
+	Approved Status = "approved"
+	Declined Status = "declined"
+)
+
 // Limits of stored availability.
 const (
 	MaxWeekHours     = 168.0                // a personal cap is at most a week
@@ -39,10 +49,20 @@ type Entry struct {
 	// From and To bound the span [From, To) of an Unavailable entry.
 	From, To time.Time
 	Reason   string
+	// Status is Approved for entries made by supervisors, Pending for an
+	// operator's own request until a supervisor decides; "" reads as Approved.
+	Status Status
 	// CreatedAt and CreatedBy say when and by whom the entry was made.
 	CreatedAt time.Time
 	CreatedBy string
+	// DecidedAt, DecidedBy and Note record the decision on a request.
+	DecidedAt *time.Time
+	DecidedBy string
+	Note      string
 }
+
+// Binding reports whether the entry binds a roster: approved.
+func (e Entry) Binding() bool { return e.Status == "" || e.Status == Approved }
 
 // Validate checks an entry to be added; the error is safe to show a user.
 func (e Entry) Validate() error {
@@ -72,6 +92,11 @@ func (e Entry) Validate() error {
 	}
 	if n := len([]rune(e.Reason)); n > maxReason {
 		return fmt.Errorf("reason longer than %d characters", maxReason)
+	}
+	switch e.Status {
+	case "", Pending, Approved:
+	default:
+		return fmt.Errorf("a new entry is %s or %s, not %q", Pending, Approved, e.Status)
 	}
 	return nil
 }
@@ -148,9 +173,15 @@ type Availability interface {
 	// and returns them as stored, recording by as their author.
 	SetWorkRules(ctx context.Context, login string, r WorkRules, by string) (WorkRules, error)
 	// AddAvailability adds entries for one operator in one transaction: all
-	// or none. Each entry is checked by Entry.Validate; a day off already
-	// entered is apperr.Conflict. It returns the entries as stored.
+	// or none. Each entry is checked by Entry.Validate and stored with its
+	// Status ("" as Approved); a day off already entered and not declined is
+	// apperr.Conflict. It returns the entries as stored.
 	AddAvailability(ctx context.Context, login string, es []Entry, by string) ([]Entry, error)
+	// DecideAvailability approves or declines an operator's pending entry,
+	// recording by and the note (at most 500 characters), and returns it;
+	// apperr.NotFound when the operator has no such entry, apperr.Conflict
+	// when it is not pending.
+	DecideAvailability(ctx context.Context, login string, id int64, approve bool, note, by string) (Entry, error)
 	// RemoveAvailability removes an operator's entry; apperr.NotFound when
 	// the operator has no such entry.
 	RemoveAvailability(ctx context.Context, login string, id int64, by string) error
@@ -165,8 +196,8 @@ type Availability interface {
 // day 0, on the roster's clock). A personal MaxHours replaces o.MaxHours.
 // Days off are mapped to day indexes by their date; unavailable spans are
 // clipped to the horizon and the day after it (day index days), into which
-// the horizon's last night shifts run; entries outside that and of other
-// operators are ignored. Preferred weekdays become the horizon days falling
+// the horizon's last night shifts run; entries outside that, of other
+// operators, and not approved (see Entry.Binding) are ignored. Preferred weekdays become the horizon days falling
 // on them.
 func ApplyAvailability(o Operator, weekStart time.Time, days int, r *WorkRules, es []Entry) Operator {
 	loc := weekStart.Location()
@@ -187,7 +218,7 @@ func ApplyAvailability(o Operator, weekStart time.Time, days int, r *WorkRules, 
 	o.DaysOff = slices.Clone(o.DaysOff)
 	o.Unavailable = slices.Clone(o.Unavailable)
 	for _, e := range es {
-		if e.Login != o.ID {
+		if e.Login != o.ID || !e.Binding() {
 			continue
 		}
 		switch e.Kind {

@@ -54,6 +54,16 @@ func TestApplyAvailability(t *testing.T) {
 			want: Operator{ID: "aigerim", Languages: []string{"kk"}, MaxHours: 40, DaysOff: []int{2, 4, 7}},
 		},
 		{
+			name: "only approved entries bind", days: 7,
+			es: []Entry{
+				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 2), Status: Approved},
+				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 3), Status: Pending},
+				{Login: "aigerim", Kind: DayOff, Date: date(2026, 12, 4), Status: Declined},
+				{Login: "aigerim", Kind: Unavailable, From: at(5, 10*h), To: at(5, 12*h), Status: Pending},
+			},
+			want: Operator{ID: "aigerim", Languages: []string{"kk"}, MaxHours: 40, DaysOff: []int{2}},
+		},
+		{
 			name: "a request inside the week becomes a span from its local start", days: 7,
 			es: []Entry{{Login: "aigerim", Kind: Unavailable,
 				From: at(4, 10*h).UTC(), To: at(4, 12*h+30*time.Minute).UTC()}},
