@@ -102,6 +102,11 @@ func (a *App) SyncOperators(ctx context.Context) error {
 	if err := a.SIP.SyncFrom(ctx, store); err != nil {
 		return err
 	}
+	// Operators just added to the live state (new, or all of them after a loss of
+	// Redis) learn their softphones' registration from Asterisk.
+	if err := a.Flow.RefreshRegistrations(ctx); err != nil {
+		return err
+	}
 	a.Flow.Kick()
 	return nil
 }

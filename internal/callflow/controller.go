@@ -195,6 +195,21 @@ func (c *Controller) registration(ctx context.Context, ep ari.Endpoint) {
 	}
 }
 
+// RefreshRegistrations re-reads every softphone's registration from Asterisk. The
+// controller does so when its event socket opens; the application calls it again
+// after adding operators to the live state (after a loss of Redis they come back
+// unregistered while their phones are registered), and it mends a missed event.
+func (c *Controller) RefreshRegistrations(ctx context.Context) error {
+	eps, err := c.Endpoints.ListByTech(ctx, "PJSIP")
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		c.registration(ctx, ep)
+	}
+	return nil
+}
+
 // route sends the events of key ("ch:ID", "br:ID") to a.
 func (c *Controller) route(key string, a *callActor) {
 	c.mu.Lock()
@@ -274,12 +289,8 @@ func (c *Controller) resync(ctx context.Context) (err error) {
 	if _, err := c.Applications.Subscribe(ctx, c.App, "endpoint:PJSIP"); err != nil {
 		return fmt.Errorf("subscribe to endpoints: %w", err)
 	}
-	eps, err := c.Endpoints.ListByTech(ctx, "PJSIP")
-	if err != nil {
+	if err := c.RefreshRegistrations(ctx); err != nil {
 		return err
-	}
-	for _, ep := range eps {
-		c.registration(ctx, ep)
 	}
 	app, err := c.Applications.Get(ctx, c.App)
 	if err != nil {

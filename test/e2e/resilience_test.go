@@ -130,3 +130,41 @@ func TestRestartDuringConversation(t *testing.T) {
 	})
 	t.Logf("conversation of %.1f s survived the restart; recording %.1f s", talk, dur)
 }
+
+// Redis loses its data while a caller waits and the controller restarts: live state
+// is rebuilt from Asterisk (the waiting channel, the registered softphone) and
+// PostgreSQL, and the caller is still served, with one record and one ticket.
+func TestRedisLossKeepsWaitingCaller(t *testing.T) {
+	c := startController(t, fastCalls)
+	ctx := context.Background()
+	login, pw := newOperator(t, c, "ru")
+	p := startPhone(t, c, login, pw, phoneOpts{AnswerMS: 100})
+	caller := dial(t, c, callerOpts{Caller: "77019990003", HoldMS: 14000})
+	waitFor(t, 15*time.Second, "the caller in line", func() bool {
+		n, _ := c.Presence.Waiting(ctx)
+		return n == 1
+	})
+	c.stop()
+	deleteKeys(c.cfg.RedisPrefix)
+	t.Log("controller stopped, its Redis state deleted")
+	c = runController(t, c.Ast, c.cfg)
+	waitFor(t, 15*time.Second, "the caller back in line", func() bool {
+		n, _ := c.Presence.Waiting(ctx)
+		return n == 1
+	})
+	// The softphone's registration comes back from Asterisk; the operator's login
+	// was live state only, so the operator logs in again (ready does).
+	ready(t, c, p)
+	caller.wait(t, 60*time.Second)
+	call := callOf(t, c, "77019990003")
+	if call.Outcome != calls.Answered || call.OperatorLogin != login {
+		t.Fatalf("after losing Redis: outcome %s operator %q", call.Outcome, call.OperatorLogin)
+	}
+	var n int
+	c.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM calls WHERE caller_number = '77019990003'`).Scan(&n)
+	ts, _ := c.DB.Tickets().CallerTickets(ctx, "77019990003", 10)
+	if n != 1 || len(ts) != 1 {
+		t.Fatalf("%d call records and %d tickets, want one each", n, len(ts))
+	}
+	t.Logf("call %d waited through the loss of Redis and was answered by %s", call.ID, login)
+}
