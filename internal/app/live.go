@@ -96,7 +96,12 @@ func (a *App) SyncOperators(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Presence.Sync(ctx, ops); err != nil {
+	// After a loss of Redis the operators come back as their state log last saw them.
+	last, err := store.LastStates(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.Presence.SyncRestoring(ctx, ops, last); err != nil {
 		return err
 	}
 	if err := a.SIP.SyncFrom(ctx, store); err != nil {

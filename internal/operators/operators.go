@@ -79,6 +79,13 @@ const (
 	Paused    State = "paused"    // logged in, taking no calls (Reason says why)
 )
 
+// LastState is the last state an operator's log recorded: what the live state is
+// rebuilt from when it was lost.
+type LastState struct {
+	State  State
+	Reason string
+}
+
 // Pause reasons used by the system itself.
 const (
 	ReasonMissedCalls = "missed_calls" // paused after repeated unanswered offers

@@ -193,6 +193,29 @@ func (s *OperatorStore) List(ctx context.Context, includeInactive bool) (os []op
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (operators.Operator, error) { return scanOperator(r) })
 }
 
+// LastStates returns each operator's last logged state, by login; operators whose
+// log is empty are left out.
+func (s *OperatorStore) LastStates(ctx context.Context) (m map[string]operators.LastState, err error) {
+	defer apperr.Wrap(&err, "Operators.LastStates")
+	rows, err := s.db.Pool.Query(ctx, `SELECT o.login, l.to_state, l.reason FROM operators o
+		JOIN LATERAL (SELECT to_state, reason FROM operator_state_log WHERE operator_id = o.id
+			ORDER BY at DESC, id DESC LIMIT 1) l ON true`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m = map[string]operators.LastState{}
+	for rows.Next() {
+		var login string
+		var st operators.LastState
+		if err := rows.Scan(&login, &st.State, &st.Reason); err != nil {
+			return nil, err
+		}
+		m[login] = st
+	}
+	return m, rows.Err()
+}
+
 func (s *OperatorStore) SIPAccounts(ctx context.Context) (as []operators.SIPAccount, err error) {
 	defer apperr.Wrap(&err, "Operators.SIPAccounts")
 	rows, err := s.db.Pool.Query(ctx, `SELECT login, sip_realm, sip_md5_cred, active FROM operators ORDER BY login`)

@@ -258,6 +258,12 @@ func TestOperatorStateLog(t *testing.T) {
 	}) {
 		t.Fatalf("StateLog = %+v\nwant %+v", got, changes)
 	}
+	t.Run("the last state is the latest by time, not by arrival", func(t *testing.T) {
+		last, err := s.LastStates(ctx)
+		if err != nil || len(last) != 1 || last["dana"] != (operators.LastState{State: operators.Paused, Reason: "lunch"}) {
+			t.Fatalf("LastStates = %+v, %v", last, err)
+		}
+	})
 	t.Run("the period is half-open", func(t *testing.T) {
 		got, err := s.StateLog(ctx, "dana", t0.Add(time.Minute), t0.Add(5*time.Minute))
 		if err != nil || len(got) != 2 || got[0].To != operators.Ringing || got[1].To != operators.OnCall {

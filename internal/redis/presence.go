@@ -92,12 +92,14 @@ return 1
 `)
 
 // syncScript creates or refreshes an operator from the system of record.
-// ARGV: prefix, login, score, now, langs, lines, active.
+// ARGV: prefix, login, score, now, langs, lines, active, state and reason for a new
+// entry.
 var syncScript = goredis.NewScript(prelude + `
 local login = ARGV[2]
 local k = P .. 'op:' .. login
 if redis.call('EXISTS', k) == 0 then
-  redis.call('HSET', k, 'state', 'offline', 'since', ARGV[4], 'registered', '0', 'missed', 0, 'handled', 0)
+  redis.call('HSET', k, 'state', ARGV[8], 'since', ARGV[4], 'registered', '0', 'missed', 0, 'handled', 0)
+  if ARGV[9] ~= '' then redis.call('HSET', k, 'reason', ARGV[9]) end
   redis.call('SADD', P .. 'ops', login)
 end
 redis.call('HSET', k, 'langs', ARGV[5], 'lines', ARGV[6], 'active', ARGV[7])
@@ -264,6 +266,15 @@ func (p *Presence) SetRegistered(ctx context.Context, login string, registered b
 // Sync brings presence in line with the operators' records: new operators appear
 // logged out, languages and lines follow the record, disabled ones are logged out.
 func (p *Presence) Sync(ctx context.Context, ops []operators.Operator) error {
+	return p.SyncRestoring(ctx, ops, nil)
+}
+
+// SyncRestoring is Sync for live state that may have been lost: an active operator
+// missing from it comes back as their last logged state says, logged in (available)
+// or paused with its reason, instead of logged out. A call or wrap-up in progress is
+// not restored: the operator comes back available, and an adopted conversation ends
+// as usual.
+func (p *Presence) SyncRestoring(ctx context.Context, ops []operators.Operator, last map[string]operators.LastState) error {
 	now := ms(p.Now())
 	for _, o := range ops {
 		lines := o.Lines
@@ -274,11 +285,27 @@ func (p *Presence) Sync(ctx context.Context, ops []operators.Operator) error {
 		if o.Active {
 			active = "1"
 		}
-		if err := syncScript.Run(ctx, p.rdb, nil, p.prefix, o.Login, now, now, csv(o.Languages), csv(lines), active).Err(); err != nil {
+		state, reason := restoredState(o.Active, last[o.Login])
+		if err := syncScript.Run(ctx, p.rdb, nil, p.prefix, o.Login, now, now, csv(o.Languages), csv(lines), active,
+			string(state), reason).Err(); err != nil {
 			return fmt.Errorf("presence sync %s: %w", o.Login, err)
 		}
 	}
 	return nil
+}
+
+// restoredState is the state an operator missing from the live state starts in.
+func restoredState(active bool, last operators.LastState) (operators.State, string) {
+	if !active {
+		return operators.Offline, ""
+	}
+	switch last.State {
+	case operators.Available, operators.Ringing, operators.OnCall, operators.WrapUp:
+		return operators.Available, ""
+	case operators.Paused:
+		return operators.Paused, last.Reason
+	}
+	return operators.Offline, ""
 }
 
 func (p *Presence) Live(ctx context.Context, login string) (operators.Live, error) {

@@ -325,3 +325,43 @@ func equal(a, b []int64) bool {
 	}
 	return true
 }
+
+// Live state lost (Redis emptied): operators come back as their state log last saw
+// them; operators still present keep their state; disabled ones stay logged out.
+func TestSyncRestoresLostOperators(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, op("kept", "ru"))
+	f.ready(t, "kept")
+	ops := []operators.Operator{op("kept", "ru"), op("talking", "ru"), op("resting", "ru"), op("gone", "ru"), op("new", "ru")}
+	disabled := op("disabled", "ru")
+	disabled.Active = false
+	ops = append(ops, disabled)
+	last := map[string]operators.LastState{
+		"kept":     {State: operators.Offline},
+		"talking":  {State: operators.OnCall},
+		"resting":  {State: operators.Paused, Reason: "break"},
+		"gone":     {State: operators.Offline, Reason: "logout"},
+		"disabled": {State: operators.Available},
+	}
+	if err := f.p.SyncRestoring(ctx, ops, last); err != nil {
+		t.Fatal(err)
+	}
+	for login, want := range map[string]operators.State{"kept": operators.Available, "talking": operators.Available,
+		"resting": operators.Paused, "gone": operators.Offline, "new": operators.Offline, "disabled": operators.Offline} {
+		live, err := f.p.Live(ctx, login)
+		if err != nil || live.State != want {
+			t.Errorf("%s: %+v, %v; want %s", login, live, err, want)
+		}
+	}
+	if live, _ := f.p.Live(ctx, "resting"); live.Reason != "break" {
+		t.Errorf("resting: reason %q, want break", live.Reason)
+	}
+	// A restored operator takes calls once the softphone's registration is read again.
+	if _, err := f.p.SetRegistered(ctx, "talking", true, ast); err != nil {
+		t.Fatal(err)
+	}
+	f.enqueue(t, 7, "ru", 0)
+	if id, login := f.claim(t); id != 7 || (login != "talking" && login != "kept") {
+		t.Fatalf("claim = %d %q", id, login)
+	}
+}

@@ -133,16 +133,26 @@ func TestRestartDuringConversation(t *testing.T) {
 
 // Redis loses its data while a caller waits and the controller restarts: live state
 // is rebuilt from Asterisk (the waiting channel, the registered softphone) and
-// PostgreSQL, and the caller is still served, with one record and one ticket.
+// PostgreSQL (the operator's login), and the caller is still served, with one record
+// and one ticket.
 func TestRedisLossKeepsWaitingCaller(t *testing.T) {
 	c := startController(t, fastCalls)
 	ctx := context.Background()
 	login, pw := newOperator(t, c, "ru")
 	p := startPhone(t, c, login, pw, phoneOpts{AnswerMS: 100})
+	ready(t, c, p)
+	if err := c.Presence.Pause(ctx, login, "training"); err != nil {
+		t.Fatal(err)
+	}
 	caller := dial(t, c, callerOpts{Caller: "77019990003", HoldMS: 14000})
 	waitFor(t, 15*time.Second, "the caller in line", func() bool {
 		n, _ := c.Presence.Waiting(ctx)
 		return n == 1
+	})
+	// The pause reached the state log (written from the live state's changes).
+	waitFor(t, 10*time.Second, "the pause in the state log", func() bool {
+		last, err := c.DB.Operators().LastStates(ctx)
+		return err == nil && last[login].State == operators.Paused
 	})
 	c.stop()
 	deleteKeys(c.cfg.RedisPrefix)
@@ -152,9 +162,20 @@ func TestRedisLossKeepsWaitingCaller(t *testing.T) {
 		n, _ := c.Presence.Waiting(ctx)
 		return n == 1
 	})
-	// The softphone's registration comes back from Asterisk; the operator's login
-	// was live state only, so the operator logs in again (ready does).
-	ready(t, c, p)
+	waitFor(t, 15*time.Second, "the operator back, paused for training", func() bool {
+		live, err := c.Presence.Live(ctx, login)
+		return err == nil && live.State == operators.Paused && live.Reason == "training"
+	})
+	if err := c.Presence.Resume(ctx, login); err != nil {
+		t.Fatal(err)
+	}
+	// The softphone's registration comes back from Asterisk and the login from the
+	// operator's state log in PostgreSQL: the operator takes the call without doing
+	// anything.
+	waitFor(t, 15*time.Second, "the operator back, logged in and registered", func() bool {
+		live, err := c.Presence.Live(ctx, login)
+		return err == nil && live.Registered && live.State != operators.Offline
+	})
 	caller.wait(t, 60*time.Second)
 	call := callOf(t, c, "77019990003")
 	if call.Outcome != calls.Answered || call.OperatorLogin != login {
