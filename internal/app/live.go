@@ -101,7 +101,8 @@ func (a *App) SyncOperators(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Presence.SyncRestoring(ctx, ops, last); err != nil {
+	added, err := a.Presence.SyncRestoring(ctx, ops, last)
+	if err != nil {
 		return err
 	}
 	if err := a.SIP.SyncFrom(ctx, store); err != nil {
@@ -109,8 +110,10 @@ func (a *App) SyncOperators(ctx context.Context) error {
 	}
 	// Operators just added to the live state (new, or all of them after a loss of
 	// Redis) learn their softphones' registration from Asterisk.
-	if err := a.Flow.RefreshRegistrations(ctx); err != nil {
-		return err
+	if added > 0 {
+		if err := a.Flow.RefreshRegistrations(ctx); err != nil {
+			return err
+		}
 	}
 	a.Flow.Kick()
 	return nil

@@ -197,8 +197,8 @@ func (s *AvailabilityStore) DecideAvailability(ctx context.Context, login string
 		return e, err
 	}
 	note = strings.TrimSpace(note)
-	if n := len([]rune(note)); n > 500 {
-		return e, apperr.Errorf(apperr.Invalid, "the note has %d characters; at most 500 are accepted", n)
+	if n := len([]rune(note)); n > roster.MaxText {
+		return e, apperr.Errorf(apperr.Invalid, "the note has %d characters; at most %d are accepted", n, roster.MaxText)
 	}
 	status := roster.Declined
 	if approve {

@@ -83,55 +83,57 @@ func (s *TicketStore) tryCreates(ctx context.Context, jobs []*createJob, last bo
 		j.t.ID, j.t.Reference = ids[i], refs[i]
 	}
 
-	stored := make([]tickets.Ticket, len(valid))
-	var b pgx.Batch
-	b.Queue(`SELECT check_catalog_generation($1)`, snap.gen)
-	queued := valid[:0:0]
-	for _, j := range valid {
-		if err := queueCreate(&b, j, &stored[len(queued)]); err != nil {
-			j.finish(tickets.Ticket{}, err)
-			continue
-		}
-		queued = append(queued, j)
-	}
-	err = s.db.Pool.SendBatch(ctx, &b).Close()
+	stored, err := s.insert(ctx, snap.gen, valid)
 	switch {
 	case isStaleCatalog(err) && !last:
 		s.db.catalog.forget(snap.gen)
-		for _, j := range queued {
+		for _, j := range valid {
 			j.t, j.evs = tickets.Ticket{}, nil
 		}
-		return queued
-	case isStaleCatalog(err):
-		finishAll(queued, errCatalogChanging)
-	case err != nil && len(queued) > 1:
-		for _, j := range queued {
-			var one pgx.Batch
-			var t tickets.Ticket
-			one.Queue(`SELECT check_catalog_generation($1)`, snap.gen)
-			if err := queueCreate(&one, j, &t); err != nil {
-				j.finish(tickets.Ticket{}, err)
+		return valid
+	case err != nil && len(valid) > 1:
+		// One ticket may have failed them all: each alone.
+		for _, j := range valid {
+			one, err := s.insert(ctx, snap.gen, []*createJob{j})
+			if err != nil {
+				done(j, tickets.Ticket{}, err)
 				continue
 			}
-			if err := s.db.Pool.SendBatch(ctx, &one).Close(); isStaleCatalog(err) {
-				j.finish(tickets.Ticket{}, errCatalogChanging)
-				continue
-			} else if err != nil {
-				j.finish(tickets.Ticket{}, err)
-				continue
-			}
-			ticketCreated(t.Channel, j.group)
-			j.finish(t, nil)
+			done(j, one[0], nil)
 		}
 	case err != nil:
-		finishAll(queued, err)
+		done(valid[0], tickets.Ticket{}, err)
 	default:
-		for i, j := range queued {
-			ticketCreated(stored[i].Channel, j.group)
-			j.finish(stored[i], nil)
+		for i, j := range valid {
+			done(j, stored[i], nil)
 		}
 	}
 	return nil
+}
+
+// insert writes the tickets of jobs with their events and notifications in one
+// implicit transaction that first checks the catalogue is still at generation gen.
+func (s *TicketStore) insert(ctx context.Context, gen int64, jobs []*createJob) ([]tickets.Ticket, error) {
+	stored := make([]tickets.Ticket, len(jobs))
+	var b pgx.Batch
+	b.Queue(`SELECT check_catalog_generation($1)`, gen)
+	for i, j := range jobs {
+		if err := queueCreate(&b, j, &stored[i]); err != nil {
+			return nil, err
+		}
+	}
+	return stored, s.db.Pool.SendBatch(ctx, &b).Close()
+}
+
+// done finishes a written job, counting the ticket.
+func done(j *createJob, t tickets.Ticket, err error) {
+	if isStaleCatalog(err) {
+		err = errCatalogChanging
+	}
+	if err == nil {
+		ticketCreated(t.Channel, j.group)
+	}
+	j.finish(t, err)
 }
 
 // build applies the rules to each job with the snapshot's look-ups: the accepted
@@ -163,19 +165,17 @@ func finishAll(jobs []*createJob, err error) {
 }
 
 // queueCreate adds a built ticket, its events and its notifications to a batch;
-// *out receives the stored ticket. On error nothing was queued.
+// *out receives the stored ticket.
 func queueCreate(b *pgx.Batch, j *createJob, out *tickets.Ticket) error {
-	var notices pgx.Batch
-	for _, n := range tickets.Notices(tickets.Ticket{}, j.t, j.by) {
-		if err := queueNotice(&notices, j.t, n.Department, n.Topic, j.now, nil); err != nil {
-			return err
-		}
-	}
 	queueInsertTicket(b, j.t, func(got tickets.Ticket, err error) error {
 		*out = got
 		return err
 	})
 	queueEvents(b, j.t.ID, j.evs)
-	b.QueuedQueries = append(b.QueuedQueries, notices.QueuedQueries...)
+	for _, n := range tickets.Notices(tickets.Ticket{}, j.t, j.by) {
+		if err := queueNotice(b, j.t, n.Department, n.Topic, j.now, nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }

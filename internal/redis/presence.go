@@ -93,11 +93,13 @@ return 1
 
 // syncScript creates or refreshes an operator from the system of record.
 // ARGV: prefix, login, score, now, langs, lines, active, state and reason for a new
-// entry.
+// entry. It returns 2 when it created the entry, else 1.
 var syncScript = goredis.NewScript(prelude + `
 local login = ARGV[2]
 local k = P .. 'op:' .. login
+local created = 1
 if redis.call('EXISTS', k) == 0 then
+  created = 2
   redis.call('HSET', k, 'state', ARGV[8], 'since', ARGV[4], 'registered', '0', 'missed', 0, 'handled', 0)
   if ARGV[9] ~= '' then redis.call('HSET', k, 'reason', ARGV[9]) end
   redis.call('SADD', P .. 'ops', login)
@@ -108,7 +110,7 @@ if ARGV[7] ~= '1' then
   if st ~= 'ringing' and st ~= 'on_call' then redis.call('HSET', k, 'state', 'offline', 'since', ARGV[4]) end
 end
 place(login, nil)
-return 1
+return created
 `)
 
 // Presence implements operators.Presence on the live state.
@@ -266,15 +268,16 @@ func (p *Presence) SetRegistered(ctx context.Context, login string, registered b
 // Sync brings presence in line with the operators' records: new operators appear
 // logged out, languages and lines follow the record, disabled ones are logged out.
 func (p *Presence) Sync(ctx context.Context, ops []operators.Operator) error {
-	return p.SyncRestoring(ctx, ops, nil)
+	_, err := p.SyncRestoring(ctx, ops, nil)
+	return err
 }
 
 // SyncRestoring is Sync for live state that may have been lost: an active operator
 // missing from it comes back as their last logged state says, logged in (available)
 // or paused with its reason, instead of logged out. A call or wrap-up in progress is
 // not restored: the operator comes back available, and an adopted conversation ends
-// as usual.
-func (p *Presence) SyncRestoring(ctx context.Context, ops []operators.Operator, last map[string]operators.LastState) error {
+// as usual. It returns how many operators it added to the live state.
+func (p *Presence) SyncRestoring(ctx context.Context, ops []operators.Operator, last map[string]operators.LastState) (added int, err error) {
 	now := ms(p.Now())
 	for _, o := range ops {
 		lines := o.Lines
@@ -286,12 +289,16 @@ func (p *Presence) SyncRestoring(ctx context.Context, ops []operators.Operator, 
 			active = "1"
 		}
 		state, reason := restoredState(o.Active, last[o.Login])
-		if err := syncScript.Run(ctx, p.rdb, nil, p.prefix, o.Login, now, now, csv(o.Languages), csv(lines), active,
-			string(state), reason).Err(); err != nil {
-			return fmt.Errorf("presence sync %s: %w", o.Login, err)
+		n, err := syncScript.Run(ctx, p.rdb, nil, p.prefix, o.Login, now, now, csv(o.Languages), csv(lines), active,
+			string(state), reason).Int()
+		if err != nil {
+			return added, fmt.Errorf("presence sync %s: %w", o.Login, err)
+		}
+		if n == 2 {
+			added++
 		}
 	}
-	return nil
+	return added, nil
 }
 
 // restoredState is the state an operator missing from the live state starts in.

@@ -343,8 +343,8 @@ func TestSyncRestoresLostOperators(t *testing.T) {
 		"gone":     {State: operators.Offline, Reason: "logout"},
 		"disabled": {State: operators.Available},
 	}
-	if err := f.p.SyncRestoring(ctx, ops, last); err != nil {
-		t.Fatal(err)
+	if added, err := f.p.SyncRestoring(ctx, ops, last); err != nil || added != 5 {
+		t.Fatalf("SyncRestoring = %d, %v; want 5 added", added, err)
 	}
 	for login, want := range map[string]operators.State{"kept": operators.Available, "talking": operators.Available,
 		"resting": operators.Paused, "gone": operators.Offline, "new": operators.Offline, "disabled": operators.Offline} {

@@ -78,12 +78,7 @@ func TestRestartKeepsWaitingCaller(t *testing.T) {
 	if call.Outcome != calls.Answered || call.OperatorLogin != login {
 		t.Fatalf("after the restart: outcome %s operator %q", call.Outcome, call.OperatorLogin)
 	}
-	var n int
-	c.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM calls WHERE caller_number = '77019990001'`).Scan(&n)
-	ts, _ := c.DB.Tickets().CallerTickets(ctx, "77019990001", 10)
-	if n != 1 || len(ts) != 1 {
-		t.Fatalf("%d call records and %d tickets, want one each", n, len(ts))
-	}
+	oneRecordAndTicket(t, c, "77019990001")
 	t.Logf("call %d waited through the restart and was answered by %s", call.ID, login)
 }
 
@@ -181,11 +176,18 @@ func TestRedisLossKeepsWaitingCaller(t *testing.T) {
 	if call.Outcome != calls.Answered || call.OperatorLogin != login {
 		t.Fatalf("after losing Redis: outcome %s operator %q", call.Outcome, call.OperatorLogin)
 	}
-	var n int
-	c.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM calls WHERE caller_number = '77019990003'`).Scan(&n)
-	ts, _ := c.DB.Tickets().CallerTickets(ctx, "77019990003", 10)
-	if n != 1 || len(ts) != 1 {
-		t.Fatalf("%d call records and %d tickets, want one each", n, len(ts))
-	}
+	oneRecordAndTicket(t, c, "77019990003")
 	t.Logf("call %d waited through the loss of Redis and was answered by %s", call.ID, login)
+}
+
+// oneRecordAndTicket checks that a caller's call has one record and one ticket.
+func oneRecordAndTicket(t *testing.T, c *controller, caller string) {
+	t.Helper()
+	ctx := context.Background()
+	var n int
+	c.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM calls WHERE caller_number = $1`, caller).Scan(&n)
+	ts, _ := c.DB.Tickets().CallerTickets(ctx, caller, 10)
+	if n != 1 || len(ts) != 1 {
+		t.Fatalf("%d call records and %d tickets for %s, want one each", n, len(ts), caller)
+	}
 }

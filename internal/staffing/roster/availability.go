@@ -34,7 +34,7 @@ const (
 const (
 	MaxWeekHours     = 168.0                // a personal cap is at most a week
 	maxRequestLength = 366 * 24 * time.Hour // a request covers at most a year
-	maxReason        = 500                  // characters of a reason
+	MaxText          = 500                  // characters of a reason or a decision's note
 	maxPreferred     = 48                   // preferred start times
 )
 
@@ -90,8 +90,8 @@ func (e Entry) Validate() error {
 	default:
 		return fmt.Errorf("unknown kind %q (%s or %s)", e.Kind, DayOff, Unavailable)
 	}
-	if n := len([]rune(e.Reason)); n > maxReason {
-		return fmt.Errorf("reason longer than %d characters", maxReason)
+	if n := len([]rune(e.Reason)); n > MaxText {
+		return fmt.Errorf("reason longer than %d characters", MaxText)
 	}
 	switch e.Status {
 	case "", Pending, Approved:

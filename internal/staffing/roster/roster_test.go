@@ -72,18 +72,16 @@ func verify(tb testing.TB, shifts []Shift, ops []Operator, rules Rules, res Resu
 			total += shifts[i].Length.Hours()
 			// Days off and requests are dates of this horizon (day Days is the
 			// one after it): each shift as worked this horizon, without wrapping.
-			{
-				s, e := start(i), start(i)+shifts[i].Length
-				for _, d := range o.DaysOff {
-					if s < time.Duration(d+1)*24*h && time.Duration(d)*24*h < e {
-						tb.Fatalf("%s works shift %d on day off %d", id, i, d)
-					}
+			s, e := start(i), start(i)+shifts[i].Length
+			for _, d := range o.DaysOff {
+				if s < time.Duration(d+1)*24*h && time.Duration(d)*24*h < e {
+					tb.Fatalf("%s works shift %d on day off %d", id, i, d)
 				}
-				for _, u := range o.Unavailable {
-					us := time.Duration(u.Day)*24*h + u.Start
-					if s < us+u.Length && us < e {
-						tb.Fatalf("%s works shift %d in unavailable span %+v", id, i, u)
-					}
+			}
+			for _, u := range o.Unavailable {
+				us := time.Duration(u.Day)*24*h + u.Start
+				if s < us+u.Length && us < e {
+					tb.Fatalf("%s works shift %d in unavailable span %+v", id, i, u)
 				}
 			}
 			for _, j := range list {
