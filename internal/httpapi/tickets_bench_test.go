@@ -3,14 +3,12 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -60,12 +58,13 @@ func BenchmarkTicketAPI(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}
+	client := newLoadClient(srv.Listener.Addr().String(), secret)
+	defer client.close()
 	codes := []string{"pothole", "water_leak", "street_lighting", "waste_not_collected", "snow_ice", "bus_stop"}
 	create := func(i int) error {
-		body := fmt.Sprintf(`{"channel":"web","service_code":%q,"address":"пр. Абая, %d","area":"Алматинский",`+
+		body := fmt.Appendf(nil, `{"channel":"web","service_code":%q,"address":"пр. Абая, %d","area":"Алматинский",`+
 			`"description":"Нагрузочный тест %d","caller":{"phone":"+7701%07d"}}`, codes[i%len(codes)], i%300, i, i%100000)
-		return send(client, "POST", srv.URL+"/api/v1/tickets", secret, body, http.StatusCreated)
+		return client.do("POST", "/api/v1/tickets", body, http.StatusCreated)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -75,7 +74,7 @@ func BenchmarkTicketAPI(b *testing.B) {
 	for _, mode := range []struct {
 		name    string
 		writers int
-	}{{"create", 2}, {"create-alone", 10000}} {
+	}{{"create", 2}, {"create1", 1}, {"create-alone", 10000}} {
 		b.Run(mode.name, func(b *testing.B) {
 			db.SetCreateWriters(mode.writers)
 			n0, sum0 := batchSizes(b, reg)
@@ -98,7 +97,7 @@ func BenchmarkTicketAPI(b *testing.B) {
 			ids = append(ids, tk.ID)
 		}
 		load(b, benchRate(), func(i int) error {
-			return send(client, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", srv.URL, ids[rand.IntN(len(ids))]), secret, "", http.StatusOK)
+			return client.do("GET", "/api/v1/tickets/"+strconv.FormatInt(ids[rand.IntN(len(ids))], 10), nil, http.StatusOK)
 		})
 	})
 }
@@ -116,24 +115,6 @@ func batchSizes(tb testing.TB, g prometheus.Gatherer) (n, sum float64) {
 		}
 	}
 	return 0, 0
-}
-
-func send(c *http.Client, method, url, token, body string, want int) error {
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s = %d: %s", method, url, resp.StatusCode, b)
-	}
-	return nil
 }
 
 // load offers b.N requests at rate per second and reports latency percentiles, the
@@ -177,6 +158,7 @@ func load(b *testing.B, rate int, do func(i int) error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
+	lat0 := slices.Clone(lat)
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
 		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond)
@@ -188,7 +170,34 @@ func load(b *testing.B, rate int, do func(i int) error) {
 	b.ReportMetric(float64(lat[len(lat)-1])/float64(time.Millisecond), "max-ms")
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(errs.Load()), "errors")
+	if os.Getenv("IKOMEK_BENCH_STALLS") != "" {
+		reportStalls(b, lat0, start, interval)
+	}
 	if e := firstErr.Load(); e != nil {
 		b.Errorf("%d of %d requests failed; first: %v", errs.Load(), b.N, e)
+	}
+}
+
+var processStart = time.Now()
+
+// reportStalls logs each 50 ms window of scheduled send times whose slowest request
+// took more than 10 ms.
+func reportStalls(b *testing.B, lat []time.Duration, start time.Time, interval time.Duration) {
+	const window = 50 * time.Millisecond
+	per := int(window / interval)
+	for w := 0; w*per < len(lat); w++ {
+		part := lat[w*per : min(len(lat), (w+1)*per)]
+		worst, slow := time.Duration(0), 0
+		for _, d := range part {
+			worst = max(worst, d)
+			if d > 10*time.Millisecond {
+				slow++
+			}
+		}
+		if worst > 10*time.Millisecond {
+			at := start.Add(time.Duration(w*per) * interval)
+			b.Logf("stall: window at %.3fs (process %.3fs): worst %.1f ms, %d of %d over 10 ms",
+				at.Sub(start).Seconds(), at.Sub(processStart).Seconds(), float64(worst)/1e6, slow, len(part))
+		}
 	}
 }

@@ -81,35 +81,6 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-// queueInsertTicket adds the insert of a new ticket, with the id and reference ticketNumbers gave it, to
-// a batch; scan receives the stored ticket, or pgx.ErrNoRows for a call that already
-// has its ticket. A ticket with an escalation ahead joins the sweeper's queue in the
-// same statement.
-func queueInsertTicket(b *pgx.Batch, t tickets.Ticket, scan func(tickets.Ticket, error) error) {
-	pid, pver, respond, resolve := slaArgs(t)
-	b.Queue(`
-		WITH t AS (INSERT INTO tickets (id, reference, channel, call_id, line, recording_id, operator_login,
-			caller_number, caller_first_name, caller_last_name, caller_email, caller_device_id, caller_account_id,
-			service_code, department_code, status, priority, address, address_id, area, lat, long,
-			description, attributes, media_url, status_notes, sla_policy_id, sla_policy_version,
-			response_due_at, resolution_due_at, acknowledged_at, resolved_at, closed_at,
-			next_escalation_at, created_at, updated_at, version)
-		OVERRIDING SYSTEM VALUE
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-			$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37)
-		ON CONFLICT (call_id) DO NOTHING
-		RETURNING *), q AS (
-			INSERT INTO ticket_escalation_queue (ticket_id, due_at)
-			SELECT id, next_escalation_at FROM t WHERE next_escalation_at IS NOT NULL)
-		SELECT `+ticketColumns+` FROM t`,
-		t.ID, t.Reference, t.Channel, t.CallID, t.Line, t.RecordingID, t.OperatorLogin,
-		t.Caller.Number, t.Caller.FirstName, t.Caller.LastName, t.Caller.Email, t.Caller.DeviceID, t.Caller.AccountID,
-		nullIfEmpty(t.ServiceCode), nullIfEmpty(t.DepartmentCode), t.Status, t.Priority, t.Address, t.AddressID,
-		t.Area, t.Lat, t.Long, t.Description, attributes(t), t.MediaURL, t.StatusNotes, pid, pver,
-		respond, resolve, t.AcknowledgedAt, t.ResolvedAt, t.ClosedAt, t.NextEscalationAt, t.CreatedAt,
-		t.UpdatedAt, t.Version).QueryRow(func(row pgx.Row) error { return scan(scanTicket(row)) })
-}
-
 // saveTicket writes every field a change may touch, guarded by the version it read.
 func saveTicket(ctx context.Context, q pgx.Tx, t tickets.Ticket, readVersion int) error {
 	pid, pver, respond, resolve := slaArgs(t)
@@ -203,21 +174,17 @@ func (s *TicketStore) CreateForCall(ctx context.Context, in tickets.CallTicket) 
 	nt.ID, nt.Reference = ids[0], refs[0]
 	// One round trip, one implicit transaction: the ticket and its first event. When
 	// another controller created the call's ticket first, nothing is inserted.
-	var b pgx.Batch
-	queueInsertTicket(&b, nt, func(got tickets.Ticket, err error) error {
-		if err == nil {
-			t, created = got, true
-		}
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		return err
-	})
 	ev := tickets.Event{At: now, Type: tickets.EventCreated, To: tickets.Registered, Public: true,
 		Actor: tickets.System("call-path"), Detail: map[string]any{"channel": "phone", "call_id": in.CallID, "line": in.Line}}
-	b.Queue(`INSERT INTO ticket_events (ticket_id, at, type, to_status, public, actor_role, actor_name, detail)
-		SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM tickets WHERE id = $1`,
-		nt.ID, ev.At, ev.Type, ev.To, ev.Public, ev.Actor.Role, ev.Actor.Name, ev.Detail)
+	var n newTickets
+	if err := n.add(nt, []tickets.Event{ev}, ev.Actor, now); err != nil {
+		return t, false, err
+	}
+	var b pgx.Batch
+	n.queue(&b, func(got tickets.Ticket) error {
+		t, created = got, true
+		return nil
+	})
 	err = s.db.Pool.SendBatch(ctx, &b).Close()
 	if isForeignKeyViolation(err) {
 		return t, false, apperr.Errorf(apperr.NotFound, "call %d not found", in.CallID)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -114,15 +115,29 @@ func (s *TicketStore) tryCreates(ctx context.Context, jobs []*createJob, last bo
 // insert writes the tickets of jobs with their events and notifications in one
 // implicit transaction that first checks the catalogue is still at generation gen.
 func (s *TicketStore) insert(ctx context.Context, gen int64, jobs []*createJob) ([]tickets.Ticket, error) {
+	var n newTickets
+	at := make(map[int64]int, len(jobs))
+	for i, j := range jobs {
+		if err := n.add(j.t, j.evs, j.by, j.now); err != nil {
+			return nil, err
+		}
+		at[j.t.ID] = i
+	}
 	stored := make([]tickets.Ticket, len(jobs))
 	var b pgx.Batch
 	b.Queue(`SELECT check_catalog_generation($1)`, gen)
-	for i, j := range jobs {
-		if err := queueCreate(&b, j, &stored[i]); err != nil {
-			return nil, err
-		}
+	n.queue(&b, func(t tickets.Ticket) error {
+		stored[at[t.ID]] = t
+		delete(at, t.ID)
+		return nil
+	})
+	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, err
 	}
-	return stored, s.db.Pool.SendBatch(ctx, &b).Close()
+	if len(at) > 0 {
+		return nil, fmt.Errorf("%d of %d new tickets were not written", len(at), len(jobs))
+	}
+	return stored, nil
 }
 
 // done finishes a written job, counting the ticket.
@@ -164,18 +179,3 @@ func finishAll(jobs []*createJob, err error) {
 	}
 }
 
-// queueCreate adds a built ticket, its events and its notifications to a batch;
-// *out receives the stored ticket.
-func queueCreate(b *pgx.Batch, j *createJob, out *tickets.Ticket) error {
-	queueInsertTicket(b, j.t, func(got tickets.Ticket, err error) error {
-		*out = got
-		return err
-	})
-	queueEvents(b, j.t.ID, j.evs)
-	for _, n := range tickets.Notices(tickets.Ticket{}, j.t, j.by) {
-		if err := queueNotice(b, j.t, n.Department, n.Topic, j.now, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
