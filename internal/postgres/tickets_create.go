@@ -178,4 +178,3 @@ func finishAll(jobs []*createJob, err error) {
 		j.finish(tickets.Ticket{}, err)
 	}
 }
-
