@@ -154,7 +154,7 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
 
 func (s *TicketStore) CreateForCall(ctx context.Context, in tickets.CallTicket) (t tickets.Ticket, created bool, err error) {
 	defer apperr.Wrap(&err, "Tickets.CreateForCall(call %d)", in.CallID)
-	now := s.db.Now()
+	now := createTime(s.db.Now())
 	nt, err := tickets.NewCallTicket(in, now)
 	if err != nil {
 		return t, false, err
@@ -181,9 +181,11 @@ func (s *TicketStore) CreateForCall(ctx context.Context, in tickets.CallTicket) 
 		return t, false, err
 	}
 	var b pgx.Batch
-	n.queue(&b, func(got tickets.Ticket) error {
-		t, created = got, true
-		return nil
+	n.queue(&b, func(int64) {
+		t, created = nt, true
+		if t.Attributes == nil {
+			t.Attributes = map[string][]string{}
+		}
 	})
 	err = s.db.Pool.SendBatch(ctx, &b).Close()
 	if isForeignKeyViolation(err) {

@@ -15,7 +15,7 @@ import (
 // errors and transaction guarantees as when created alone.
 func (s *TicketStore) Create(ctx context.Context, in tickets.NewTicket, by tickets.Actor) (t tickets.Ticket, err error) {
 	defer apperr.Wrap(&err, "Tickets.Create(%s, %s)", in.Channel, in.ServiceCode)
-	j := &createJob{ctx: ctx, in: in, by: by, now: s.db.Now(), done: make(chan struct{})}
+	j := &createJob{ctx: ctx, in: in, by: by, now: createTime(s.db.Now()), done: make(chan struct{})}
 	s.db.creates.submit(j, s.writeCreates)
 	return j.t, j.err
 }
@@ -126,10 +126,16 @@ func (s *TicketStore) insert(ctx context.Context, gen int64, jobs []*createJob) 
 	stored := make([]tickets.Ticket, len(jobs))
 	var b pgx.Batch
 	b.Queue(`SELECT check_catalog_generation($1)`, gen)
-	n.queue(&b, func(t tickets.Ticket) error {
-		stored[at[t.ID]] = t
-		delete(at, t.ID)
-		return nil
+	n.queue(&b, func(id int64) {
+		i, ok := at[id]
+		if !ok {
+			return
+		}
+		stored[i] = jobs[i].t
+		if stored[i].Attributes == nil {
+			stored[i].Attributes = map[string][]string{}
+		}
+		delete(at, id)
 	})
 	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
 		return nil, err

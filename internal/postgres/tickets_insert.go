@@ -164,7 +164,7 @@ const insertNewTicketsSQL = `
 			response_due_at, resolution_due_at, acknowledged_at, resolved_at, closed_at,
 			next_escalation_at, created_at, updated_at, version)
 		ON CONFLICT (call_id) DO NOTHING
-		RETURNING *
+		RETURNING id, next_escalation_at
 	), q AS (
 		INSERT INTO ticket_escalation_queue (ticket_id, due_at)
 		SELECT id, next_escalation_at FROM t WHERE next_escalation_at IS NOT NULL
@@ -186,11 +186,13 @@ const insertNewTicketsSQL = `
 			AS o(ticket_id, department_code, topic, payload, at)
 		WHERE o.ticket_id IN (SELECT id FROM t)
 	)
-	SELECT ` + ticketColumns + ` FROM t`
+	SELECT id FROM t`
 
-// queue adds the insert of everything n holds to a batch; scan receives each
-// ticket written, in no particular order.
-func (n *newTickets) queue(b *pgx.Batch, scan func(tickets.Ticket) error) {
+// queue adds the insert of everything n holds to a batch; written receives the id
+// of each ticket written, in no particular order. A written ticket is stored as it
+// was built: its times must have no more than microseconds, as the database keeps
+// them (see createTime).
+func (n *newTickets) queue(b *pgx.Batch, written func(id int64)) {
 	b.Queue(insertNewTicketsSQL,
 		n.id, n.reference, n.channel, n.callID, n.line, n.recordingID, n.operatorLogin,
 		n.number, n.firstName, n.lastName, n.email, n.deviceID, n.accountID,
@@ -201,15 +203,15 @@ func (n *newTickets) queue(b *pgx.Batch, scan func(tickets.Ticket) error) {
 		n.evSubject, n.evToken, n.evDet,
 		n.obTicket, n.obDepartment, n.obTopic, n.obPayload, n.obAt,
 	).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			t, err := scanTicket(rows)
-			if err != nil {
-				return err
-			}
-			if err := scan(t); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		var id int64
+		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+			written(id)
+			return nil
+		})
+		return err
 	})
 }
+
+// createTime is now as a new ticket records it: to the microsecond, as PostgreSQL
+// stores it, so that the ticket a create returns equals the one read back later.
+func createTime(now time.Time) time.Time { return now.Round(0).Truncate(time.Microsecond) }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -803,4 +804,60 @@ func TestCreateFollowsCatalogueChanges(t *testing.T) {
 			t.Fatalf("ticket %s copied %+v, want policy %d", tk.Reference, tk.SLA, pol.ID)
 		}
 	}
+}
+
+// A create returns the ticket as built, without reading it back; it must be the
+// ticket the database stored, field for field.
+func TestCreateReturnsTheStoredTicket(t *testing.T) {
+	ctx := context.Background()
+	db, clk := ticketDB(t)
+	clk.Set(t0.Add(1234567891 * time.Nanosecond)) // nanoseconds the database cannot keep
+	s := db.Tickets()
+	lat, long := 51.128, 71.43
+	web, err := s.Create(ctx, tickets.NewTicket{Channel: tickets.Web, ServiceCode: "no_heating", Priority: tickets.High,
+		Caller: tickets.Caller{Number: "+77015550101", FirstName: "Айгуль", Email: "a@example.kz"},
+		Address: "ул. Кенесары, 40", Area: "Сарыарка", Lat: &lat, Long: &long, Description: "Холодные батареи",
+		Attributes: attrsFor("no_heating"), MediaURL: "https://example.kz/1.jpg"}, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := s.Create(ctx, tickets.NewTicket{Channel: tickets.Social, ServiceCode: "pothole"}, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone, _, err := s.CreateForCall(ctx, tickets.CallTicket{CallID: newCall(t, db, "ch-r", "+77015550102"),
+		CallerNumber: "+77015550102", Line: "109", ArrivedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, made := range []tickets.Ticket{web, bare, phone} {
+		got, err := s.Get(ctx, made.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := inUTC(made), inUTC(got); !reflect.DeepEqual(a, b) {
+			t.Errorf("create returned %+v\nthe database has %+v", a, b)
+		}
+	}
+}
+
+// inUTC returns t with every time in UTC, so that equal instants compare equal.
+func inUTC(t tickets.Ticket) tickets.Ticket {
+	utc := func(p **time.Time) {
+		if *p != nil {
+			v := (*p).UTC()
+			*p = &v
+		}
+	}
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	for _, p := range []**time.Time{&t.AnonymisedAt, &t.AcknowledgedAt, &t.ResolvedAt, &t.ClosedAt,
+		&t.ResponseBreachedAt, &t.ResolutionBreachedAt, &t.LastEscalatedAt, &t.NextEscalationAt} {
+		utc(p)
+	}
+	if t.SLA != nil {
+		sla := *t.SLA
+		sla.ResponseDueAt, sla.ResolutionDueAt = sla.ResponseDueAt.UTC(), sla.ResolutionDueAt.UTC()
+		t.SLA = &sla
+	}
+	return t
 }
