@@ -362,8 +362,7 @@ func TestTheApplicationRoleCannotDelete(t *testing.T) {
 			c.Close(context.Background())
 		}
 	})
-	cfg := admin.Config()
-	dsn := fmt.Sprintf("postgres://ikomek@%s:%d/%s?sslmode=disable", cfg.Host, cfg.Port, name)
+	dsn := testenv.DSNAs("ikomek", name)
 	if _, err := postgres.Migrate(ctx, dsn); err != nil {
 		t.Fatal(err)
 	}

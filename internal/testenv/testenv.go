@@ -89,12 +89,19 @@ var (
 	adminDSN  string
 )
 
-// dsnFor returns AdminDSN, a URL, pointed at database name. Everything else in
-// it is kept, a Unix socket directory given as ?host=/run/postgresql included.
-func dsnFor(name string) string {
+// dsnFor returns AdminDSN, a URL, pointed at database name.
+func dsnFor(name string) string { return DSNAs("", name) }
+
+// DSNAs returns AdminDSN, a URL, for user (when not "") and database name.
+// Everything else in it is kept, a Unix socket directory given as
+// ?host=/var/run/postgresql included.
+func DSNAs(user, name string) string {
 	u, err := url.Parse(AdminDSN())
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		panic(fmt.Sprintf("testenv: IKOMEK_TEST_DATABASE_URL must be a postgres:// URL: %q", AdminDSN()))
+	}
+	if user != "" {
+		u.User = url.User(user)
 	}
 	u.Path = "/" + name
 	return u.String()
