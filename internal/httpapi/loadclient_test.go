@@ -83,7 +83,11 @@ func (l *loadClient) do(method, path string, body []byte, want int) error {
 		c.c.Close()
 		return err
 	}
-	l.idle <- c
+	select {
+	case l.idle <- c:
+	default: // more connections than the pool keeps: after a stall
+		c.c.Close()
+	}
 	if status != want {
 		return fmt.Errorf("%s %s = %d: %s", method, path, status, resp)
 	}
