@@ -89,11 +89,31 @@ cmd_postgres_up() {
 	fi
 	# The application's role and database; tests create their own databases.
 	local psql=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qtA)
-	if ! "${psql[@]}" -c 'select 1' >/dev/null 2>&1; then psql=(su postgres -c "psql -v ON_ERROR_STOP=1 -qtA"); fi
+	"${psql[@]}" -c 'select 1' >/dev/null 2>&1 || postgres_trust_local
 	"${psql[@]}" -c "select 1 from pg_roles where rolname='ikomek'" | grep -q 1 ||
 		"${psql[@]}" -c "create role ikomek login createdb"
 	"${psql[@]}" -c "select 1 from pg_database where datname='$PG_DB'" | grep -q 1 ||
 		"${psql[@]}" -c "create database $PG_DB owner ikomek"
+}
+
+# postgres_trust_local lets the development stack's users (postgres for the tests,
+# ikomek for the controller) connect from this machine without a password, as
+# `make up` and `make test` do. Debian's own pg_hba.conf asks for one over TCP and
+# for a matching system user over the socket; the lines are added at its top, once.
+postgres_trust_local() {
+	local hba
+	hba=$(su postgres -c "psql -qtA -c 'show hba_file'") || die "cannot ask PostgreSQL for its pg_hba.conf"
+	grep -q '^# ikomek development stack' "$hba" && return 0
+	log "letting postgres and ikomek connect from this machine without a password ($hba)"
+	{
+		echo '# ikomek development stack: tests and the controller connect without a password'
+		echo 'local all postgres,ikomek trust'
+		echo 'host all postgres,ikomek 127.0.0.1/32 trust'
+		cat "$hba"
+	} >"$hba.ikomek" && cat "$hba.ikomek" >"$hba" && rm -f "$hba.ikomek"
+	su postgres -c "psql -qtA -c 'select pg_reload_conf()'" >/dev/null
+	for _ in $(seq 1 20); do psql -h 127.0.0.1 -U postgres -qtA -c 'select 1' >/dev/null 2>&1 && return 0; sleep 0.2; done
+	die "PostgreSQL still refuses postgres from 127.0.0.1 after the change to $hba"
 }
 
 cmd_redis_up() {
