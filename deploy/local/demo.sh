@@ -52,8 +52,14 @@ echo "placing $CALLS calls to 109 at $RATE per second (sipp citizens, real G.711
 	-i 127.0.0.1 -m "$CALLS" -r "$RATE" -l "$CALLS" -nostdin -timeout 300s -timeout_error \
 	"$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT" >/dev/null 2>&1) && echo "all $CALLS calls completed" ||
 	echo "some calls failed (sipp logs in $work)" >&2
-sleep 2
-psql "${IKOMEK_DATABASE_URL:-postgres://ikomek@127.0.0.1:5432/ikomek}" -c \
+db="${IKOMEK_DATABASE_URL:-postgres://ikomek@127.0.0.1:5432/ikomek}"
+# The last hang-up's record and recording are written just after sipp exits.
+for _ in $(seq 1 50); do
+	[ "$(psql "$db" -qtAc "SELECT count(*) FROM calls WHERE ended_at IS NULL")" = 0 ] && break
+	sleep 0.2
+done
+sleep 1
+psql "$db" -c \
 	"SELECT c.id, c.caller_number, c.outcome, c.operator_login, round(extract(epoch FROM c.connected_at - c.queued_at)::numeric, 1) AS wait_s,
 	        round(r.duration_seconds::numeric, 1) AS recorded_s, r.path
 	   FROM calls c LEFT JOIN recordings r ON r.call_id = c.id ORDER BY c.id DESC LIMIT $CALLS"
