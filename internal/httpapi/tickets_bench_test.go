@@ -171,7 +171,7 @@ func load(b *testing.B, rate int, do func(i int) error) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(errs.Load()), "errors")
 	if os.Getenv("IKOMEK_BENCH_STALLS") != "" {
-		reportStalls(b, lat0, start, interval)
+		reportStalls(lat0, start, interval)
 	}
 	if e := firstErr.Load(); e != nil {
 		b.Errorf("%d of %d requests failed; first: %v", errs.Load(), b.N, e)
@@ -180,11 +180,12 @@ func load(b *testing.B, rate int, do func(i int) error) {
 
 var processStart = time.Now()
 
-// reportStalls logs each 50 ms window of scheduled send times whose slowest request
-// took more than 10 ms.
-func reportStalls(b *testing.B, lat []time.Duration, start time.Time, interval time.Duration) {
+// reportStalls prints each 50 ms window of scheduled send times whose slowest
+// request took more than 10 ms, with its time since the start of the load and of the
+// process. It prints to standard error: a benchmark's log is cut to a few lines.
+func reportStalls(lat []time.Duration, start time.Time, interval time.Duration) {
 	const window = 50 * time.Millisecond
-	per := int(window / interval)
+	per := max(1, int(window/interval))
 	for w := 0; w*per < len(lat); w++ {
 		part := lat[w*per : min(len(lat), (w+1)*per)]
 		worst, slow := time.Duration(0), 0
