@@ -814,7 +814,7 @@ func TestCreateReturnsTheStoredTicket(t *testing.T) {
 	s := db.Tickets()
 	lat, long := 51.128, 71.43
 	web, err := s.Create(ctx, tickets.NewTicket{Channel: tickets.Web, ServiceCode: "no_heating", Priority: tickets.High,
-		Caller: tickets.Caller{Number: "+77015550101", FirstName: "Айгуль", Email: "a@example.kz"},
+		Caller:  tickets.Caller{Number: "+77015550101", FirstName: "Айгуль", Email: "a@example.kz"},
 		Address: "ул. Кенесары, 40", Area: "Сарыарка", Lat: &lat, Long: &long, Description: "Холодные батареи",
 		Attributes: attrsFor("no_heating"), MediaURL: "https://example.kz/1.jpg"}, operator)
 	if err != nil {
