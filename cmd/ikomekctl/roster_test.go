@@ -60,14 +60,7 @@ func TestRosterCLI(t *testing.T) {
 	})
 
 	t.Run("show lists the stored shifts with their times and breaks", func(t *testing.T) {
-		out, err := runOps(t, dsn, "", "roster", "show", "--from", "2026-11-30", "--to", "2026-12-01", "--json")
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		var as []roster.Assignment
-		if err := json.Unmarshal([]byte(out), &as); err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
+		as := showRoster(t, dsn, "--from", "2026-11-30", "--to", "2026-12-01")
 		tz := time.FixedZone("", 5*3600)
 		day := time.Date(2026, 11, 30, 8, 0, 0, 0, tz)
 		night := time.Date(2026, 11, 30, 20, 0, 0, 0, tz)
@@ -160,14 +153,7 @@ func TestRosterBuildRespectsAvailability(t *testing.T) {
 		t.Fatalf("built %+v", built)
 	}
 
-	out, err = runOps(t, dsn, "", "roster", "show", "--from", "2026-11-30", "--to", "2026-12-07", "--json")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	var as []roster.Assignment
-	if err := json.Unmarshal([]byte(out), &as); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	as := showRoster(t, dsn, "--from", "2026-11-30", "--to", "2026-12-07")
 	tz := time.FixedZone("", 5*3600)
 	week := time.Date(2026, 11, 30, 0, 0, 0, 0, tz)
 	overlaps := func(a roster.Assignment, from, to time.Time) bool {
@@ -203,14 +189,7 @@ func TestRosterBuildRespectsAvailability(t *testing.T) {
 	if _, err := runOps(t, dsn, "", "roster", "build", "--plan-file", plan, "--week-start", "2026-11-30", "--json"); err != nil {
 		t.Fatal(err)
 	}
-	out, err = runOps(t, dsn, "", "roster", "show", "--operator", "bolat", "--from", "2026-11-30", "--to", "2026-12-07", "--json")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	as = nil
-	if err := json.Unmarshal([]byte(out), &as); err != nil {
-		t.Fatal(err)
-	}
+	as = showRoster(t, dsn, "--operator", "bolat", "--from", "2026-11-30", "--to", "2026-12-07")
 	var bolat float64
 	for _, a := range as {
 		bolat += a.EndsAt.Sub(a.StartsAt).Hours()
@@ -282,4 +261,18 @@ func TestRosterBuildWaitsForDecisions(t *testing.T) {
 	if _, err := runOps(t, dsn, "", "operators", "availability", "decide", "aigerim", id, "--decline"); apperr.Code(err) != apperr.Conflict {
 		t.Fatalf("deciding twice: %v", err)
 	}
+}
+
+// showRoster runs `ikomekctl roster show --json` with args and decodes its shifts.
+func showRoster(t *testing.T, dsn string, args ...string) []roster.Assignment {
+	t.Helper()
+	out, err := runOps(t, dsn, "", append([]string{"roster", "show", "--json"}, args...)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var as []roster.Assignment
+	if err := json.Unmarshal([]byte(out), &as); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return as
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -187,69 +186,4 @@ func (r *escalationRows) queue(b *pgx.Batch) {
 			$6::timestamptz[]) AS u(id, rb, sb, level, le, nx)
 		WHERE t.id = u.id`,
 		r.ids, r.responseBreached, r.resolutionBreached, r.levels, r.lastEscalated, r.nextEscalation)
-}
-
-// eventRows are system events, inserted with one statement.
-type eventRows struct {
-	ids           []int64
-	ats           []time.Time
-	types, roles  []string
-	names, detail []string
-}
-
-func (r *eventRows) add(ticketID int64, evs []tickets.Event) error {
-	for _, e := range evs {
-		d, err := json.Marshal(e.Detail)
-		if err != nil {
-			return err
-		}
-		r.ids = append(r.ids, ticketID)
-		r.ats = append(r.ats, e.At)
-		r.types = append(r.types, string(e.Type))
-		r.roles = append(r.roles, e.Actor.Role)
-		r.names = append(r.names, e.Actor.Name)
-		r.detail = append(r.detail, string(d))
-	}
-	return nil
-}
-
-func (r *eventRows) queue(b *pgx.Batch) {
-	if len(r.ids) == 0 {
-		return
-	}
-	b.Queue(`INSERT INTO ticket_events (ticket_id, at, type, actor_role, actor_name, detail)
-		SELECT id, at, type, role, name, detail::jsonb
-		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
-			AS e(id, at, type, role, name, detail)`,
-		r.ids, r.ats, r.types, r.roles, r.names, r.detail)
-}
-
-// noticeRows are notifications to departments, inserted with one statement.
-type noticeRows struct {
-	ids                  []int64
-	deps, topics, bodies []string
-	at                   time.Time
-}
-
-func (r *noticeRows) add(t tickets.Ticket, dep, topic string, at time.Time, bs []tickets.Breach) error {
-	body, err := json.Marshal(tickets.NewPayload(topic, t, at, bs))
-	if err != nil {
-		return err
-	}
-	r.ids = append(r.ids, t.ID)
-	r.deps = append(r.deps, dep)
-	r.topics = append(r.topics, topic)
-	r.bodies = append(r.bodies, string(body))
-	r.at = at
-	return nil
-}
-
-func (r *noticeRows) queue(b *pgx.Batch) {
-	if len(r.ids) == 0 {
-		return
-	}
-	b.Queue(`INSERT INTO ticket_outbox (ticket_id, department_code, topic, payload, created_at, next_attempt_at)
-		SELECT id, dep, topic, body::jsonb, $5, $5
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS o(id, dep, topic, body)`,
-		r.ids, r.deps, r.topics, r.bodies, r.at)
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -109,22 +108,14 @@ func saveTicket(ctx context.Context, q pgx.Tx, t tickets.Ticket, readVersion int
 	return nil
 }
 
-// queueEvents adds the inserts of events to a batch.
-func queueEvents(b *pgx.Batch, ticketID int64, evs []tickets.Event) {
-	for _, e := range evs {
-		if e.Detail == nil {
-			e.Detail = map[string]any{}
-		}
-		id := ticketID
-		if e.TicketID != 0 {
-			id = e.TicketID
-		}
-		b.Queue(`INSERT INTO ticket_events (ticket_id, at, type, from_status, to_status, reason, public,
-				actor_role, actor_name, actor_subject, actor_token, detail)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			id, e.At, e.Type, nullIfEmpty(string(e.From)), nullIfEmpty(string(e.To)), e.Reason, e.Public,
-			e.Actor.Role, e.Actor.Name, e.Actor.Subject, tokenID(e.Actor), e.Detail)
+// queueEvents adds the insert of events to a batch, as one statement.
+func queueEvents(b *pgx.Batch, ticketID int64, evs []tickets.Event) error {
+	var r eventRows
+	if err := r.add(ticketID, evs); err != nil {
+		return err
 	}
+	r.queue(b)
+	return nil
 }
 
 func tokenID(a tickets.Actor) *int64 {
@@ -132,17 +123,6 @@ func tokenID(a tickets.Actor) *int64 {
 		return nil
 	}
 	return &a.TokenID
-}
-
-// queueNotice adds a notification to a department's outbox to a batch.
-func queueNotice(b *pgx.Batch, t tickets.Ticket, department, topic string, at time.Time, bs []tickets.Breach) error {
-	payload, err := json.Marshal(tickets.NewPayload(topic, t, at, bs))
-	if err != nil {
-		return err
-	}
-	b.Queue(`INSERT INTO ticket_outbox (ticket_id, department_code, topic, payload, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $5)`, t.ID, department, topic, payload, at)
-	return nil
 }
 
 func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
@@ -182,10 +162,7 @@ func (s *TicketStore) CreateForCall(ctx context.Context, in tickets.CallTicket) 
 	}
 	var b pgx.Batch
 	n.queue(&b, func(int64) {
-		t, created = nt, true
-		if t.Attributes == nil {
-			t.Attributes = map[string][]string{}
-		}
+		t, created = asStored(nt), true
 	})
 	err = s.db.Pool.SendBatch(ctx, &b).Close()
 	if isForeignKeyViolation(err) {
@@ -222,8 +199,10 @@ func (s *TicketStore) SetCallOperator(ctx context.Context, ticketID int64, login
 			return err
 		}
 		var b pgx.Batch
-		queueEvents(&b, ticketID, []tickets.Event{{At: s.db.Now(), Type: tickets.EventOperatorSet,
-			Actor: tickets.System("call-path"), Detail: map[string]any{"operator": login, "previous": prev}}})
+		if err := queueEvents(&b, ticketID, []tickets.Event{{At: s.db.Now(), Type: tickets.EventOperatorSet,
+			Actor: tickets.System("call-path"), Detail: map[string]any{"operator": login, "previous": prev}}}); err != nil {
+			return err
+		}
 		return sendBatch(ctx, tx, &b)
 	})
 }
@@ -246,8 +225,10 @@ func (s *TicketStore) LinkRecording(ctx context.Context, ticketID int64, recordi
 			return err
 		}
 		var b pgx.Batch
-		queueEvents(&b, ticketID, []tickets.Event{{At: s.db.Now(), Type: tickets.EventRecordingLinked,
-			Actor: tickets.System("call-path"), Detail: map[string]any{"recording_id": recordingID}}})
+		if err := queueEvents(&b, ticketID, []tickets.Event{{At: s.db.Now(), Type: tickets.EventRecordingLinked,
+			Actor: tickets.System("call-path"), Detail: map[string]any{"recording_id": recordingID}}}); err != nil {
+			return err
+		}
 		return sendBatch(ctx, tx, &b)
 	})
 }
@@ -284,12 +265,16 @@ func (s *TicketStore) change(ctx context.Context, id int64, by tickets.Actor,
 			return err
 		}
 		var b pgx.Batch
-		queueEvents(&b, t.ID, evs)
+		if err := queueEvents(&b, t.ID, evs); err != nil {
+			return err
+		}
+		var notes noticeRows
 		for _, n := range tickets.Notices(before, t, by) {
-			if err := queueNotice(&b, t, n.Department, n.Topic, now, nil); err != nil {
+			if err := notes.add(t, n.Department, n.Topic, now, nil); err != nil {
 				return err
 			}
 		}
+		notes.queue(&b)
 		if after != nil {
 			if err := after(tx, &b, before, t, now); err != nil {
 				return err
@@ -328,8 +313,7 @@ func (s *TicketStore) Transition(ctx context.Context, id int64, tr tickets.Trans
 		b.Queue(`INSERT INTO ticket_reporters (ticket_id, reporter_ticket_id, channel, caller_number, caller_name,
 				caller_email, attached_at, attached_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			r.TicketID, r.ReporterTicketID, r.Channel, r.CallerNumber, r.CallerName, r.CallerEmail, r.AttachedAt, r.AttachedBy)
-		queueEvents(b, orig.ID, []tickets.Event{ev})
-		return nil
+		return queueEvents(b, orig.ID, []tickets.Event{ev})
 	})
 }
 

@@ -131,10 +131,7 @@ func (s *TicketStore) insert(ctx context.Context, gen int64, jobs []*createJob) 
 		if !ok {
 			return
 		}
-		stored[i] = jobs[i].t
-		if stored[i].Attributes == nil {
-			stored[i].Attributes = map[string][]string{}
-		}
+		stored[i] = asStored(jobs[i].t)
 		delete(at, id)
 	})
 	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {

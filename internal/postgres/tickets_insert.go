@@ -28,21 +28,9 @@ type newTickets struct {
 	respond, resolve, acked, resolved, closed, next         []*time.Time
 	createdAt, updatedAt                                    []time.Time
 
-	// ticket_events, in the order of their ids
-	evTicket                                           []int64
-	evToken                                            []*int64
-	evAt                                               []time.Time
-	evType, evReason, evRole, evName, evSubject, evDet []string
-	evFrom, evTo                                       []*string
-	evPublic                                           []bool
-
-	// ticket_outbox
-	obTicket                         []int64
-	obDepartment, obTopic, obPayload []string
-	obAt                             []time.Time
+	evs   eventRows  // their events
+	notes noticeRows // their notifications
 }
-
-func (n *newTickets) len() int { return len(n.id) }
 
 // add appends t, with the id and reference ticketNumbers gave it, its events and
 // a notification for each department the new ticket concerns.
@@ -90,43 +78,13 @@ func (n *newTickets) add(t tickets.Ticket, evs []tickets.Event, by tickets.Actor
 	n.updatedAt = append(n.updatedAt, t.UpdatedAt)
 	n.version = append(n.version, t.Version)
 
-	for _, e := range evs {
-		detail := e.Detail
-		if detail == nil {
-			detail = map[string]any{}
-		}
-		d, err := json.Marshal(detail)
-		if err != nil {
-			return err
-		}
-		id := t.ID
-		if e.TicketID != 0 {
-			id = e.TicketID
-		}
-		n.evTicket = append(n.evTicket, id)
-		n.evAt = append(n.evAt, e.At)
-		n.evType = append(n.evType, string(e.Type))
-		n.evFrom = append(n.evFrom, nullIfEmpty(string(e.From)))
-		n.evTo = append(n.evTo, nullIfEmpty(string(e.To)))
-		n.evReason = append(n.evReason, e.Reason)
-		n.evPublic = append(n.evPublic, e.Public)
-		n.evRole = append(n.evRole, e.Actor.Role)
-		n.evName = append(n.evName, e.Actor.Name)
-		n.evSubject = append(n.evSubject, e.Actor.Subject)
-		n.evToken = append(n.evToken, tokenID(e.Actor))
-		n.evDet = append(n.evDet, string(d))
+	if err := n.evs.add(t.ID, evs); err != nil {
+		return err
 	}
-
 	for _, no := range tickets.Notices(tickets.Ticket{}, t, by) {
-		payload, err := json.Marshal(tickets.NewPayload(no.Topic, t, now, nil))
-		if err != nil {
+		if err := n.notes.add(t, no.Department, no.Topic, now, nil); err != nil {
 			return err
 		}
-		n.obTicket = append(n.obTicket, t.ID)
-		n.obDepartment = append(n.obDepartment, no.Department)
-		n.obTopic = append(n.obTopic, no.Topic)
-		n.obPayload = append(n.obPayload, string(payload))
-		n.obAt = append(n.obAt, now)
 	}
 	return nil
 }
@@ -193,16 +151,13 @@ const insertNewTicketsSQL = `
 // was built: its times must have no more than microseconds, as the database keeps
 // them (see createTime).
 func (n *newTickets) queue(b *pgx.Batch, written func(id int64)) {
-	b.Queue(insertNewTicketsSQL,
-		n.id, n.reference, n.channel, n.callID, n.line, n.recordingID, n.operatorLogin,
+	args := []any{n.id, n.reference, n.channel, n.callID, n.line, n.recordingID, n.operatorLogin,
 		n.number, n.firstName, n.lastName, n.email, n.deviceID, n.accountID,
 		n.serviceCode, n.departmentCode, n.status, n.priority, n.address, n.addressID, n.area, n.lat, n.long,
 		n.description, n.attributes, n.mediaURL, n.statusNotes, n.policyID, n.policyVersion,
-		n.respond, n.resolve, n.acked, n.resolved, n.closed, n.next, n.createdAt, n.updatedAt, n.version,
-		n.evTicket, n.evAt, n.evType, n.evFrom, n.evTo, n.evReason, n.evPublic, n.evRole, n.evName,
-		n.evSubject, n.evToken, n.evDet,
-		n.obTicket, n.obDepartment, n.obTopic, n.obPayload, n.obAt,
-	).Query(func(rows pgx.Rows) error {
+		n.respond, n.resolve, n.acked, n.resolved, n.closed, n.next, n.createdAt, n.updatedAt, n.version}
+	args = append(append(args, n.evs.args()...), n.notes.args()...)
+	b.Queue(insertNewTicketsSQL, args...).Query(func(rows pgx.Rows) error {
 		var id int64
 		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
 			written(id)
@@ -215,3 +170,11 @@ func (n *newTickets) queue(b *pgx.Batch, written func(id int64)) {
 // createTime is now as a new ticket records it: to the microsecond, as PostgreSQL
 // stores it, so that the ticket a create returns equals the one read back later.
 func createTime(now time.Time) time.Time { return now.Round(0).Truncate(time.Microsecond) }
+
+// asStored is a ticket insertNewTicketsSQL wrote, as reading it back would give it.
+func asStored(t tickets.Ticket) tickets.Ticket {
+	if t.Attributes == nil {
+		t.Attributes = map[string][]string{}
+	}
+	return t
+}

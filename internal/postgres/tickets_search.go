@@ -199,6 +199,7 @@ func (s *TicketStore) Anonymise(ctx context.Context, cutoff time.Time, by ticket
 			}
 			now := s.db.Now()
 			var b pgx.Batch
+			var evs eventRows
 			ids := make([]int64, len(ts))
 			for i := range ts {
 				t := &ts[i]
@@ -207,8 +208,11 @@ func (s *TicketStore) Anonymise(ctx context.Context, cutoff time.Time, by ticket
 				b.Queue(`UPDATE tickets SET caller_number = '', caller_first_name = '', caller_last_name = '',
 						caller_email = '', caller_device_id = '', caller_account_id = '', anonymised_at = $2
 					WHERE id = $1`, t.ID, now)
-				queueEvents(&b, t.ID, []tickets.Event{ev})
+				if err := evs.add(t.ID, []tickets.Event{ev}); err != nil {
+					return err
+				}
 			}
+			evs.queue(&b)
 			b.Queue(`UPDATE ticket_reporters SET caller_number = '', caller_name = '', caller_email = '',
 					anonymised_at = $2
 				WHERE anonymised_at IS NULL AND (ticket_id = ANY($1) OR reporter_ticket_id = ANY($1))`, ids, now)
