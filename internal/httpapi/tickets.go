@@ -202,16 +202,19 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p auth.Pri
 }
 
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p auth.Principal) (int, any, error) {
-	t, err := s.ticketFor(r, p)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return 0, nil, err
 	}
-	evs, err := s.Tickets.Events(r.Context(), t.ID)
+	v, err := s.Tickets.View(r.Context(), id)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := ticketJSON(t, time.Now())
-	for _, e := range evs {
+	if !visible(p, v.Ticket) {
+		return 0, nil, apperr.Errorf(apperr.NotFound, "ticket %d not found", id)
+	}
+	out := ticketJSON(v.Ticket, time.Now())
+	for _, e := range v.Events {
 		// Departments see the public history and their own steps, not the center's
 		// internal notes.
 		if p.Role == auth.Department && !e.Public && !(e.Actor.Role == "department" && e.Actor.Subject == p.Subject) {
@@ -222,11 +225,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p auth.Princi
 			Actor: ActorJSON{Role: e.Actor.Role, Name: e.Actor.Name, Subject: e.Actor.Subject, TokenID: e.Actor.TokenID}})
 	}
 	if p.Role != auth.Department {
-		rs, err := s.Tickets.Reporters(r.Context(), t.ID)
-		if err != nil {
-			return 0, nil, err
-		}
-		for _, x := range rs {
+		for _, x := range v.Reporters {
 			out.Reporters = append(out.Reporters, ReporterJSON{TicketID: x.ReporterTicketID, Channel: string(x.Channel),
 				Phone: x.CallerNumber, Name: x.CallerName, Email: x.CallerEmail, AttachedAt: x.AttachedAt,
 				AttachedBy: x.AttachedBy})

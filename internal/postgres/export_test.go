@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ikomek/ikomek/internal/tickets"
 )
 
@@ -19,4 +21,21 @@ func (s *TicketStore) CreateTogether(ctx context.Context, ins []tickets.NewTicke
 		errs[i] = j.err
 	}
 	return errs
+}
+
+// ViewApart reads what View reads with three queries one after the other, each
+// taking its own connection from the pool: the alternative View is measured against.
+func (s *TicketStore) ViewApart(ctx context.Context, id int64) (v tickets.View, err error) {
+	if v.Ticket, err = s.Get(ctx, id); err != nil {
+		return v, err
+	}
+	if v.Events, err = s.Events(ctx, id); err != nil {
+		return v, err
+	}
+	rows, err := s.db.Pool.Query(ctx, reportersSQL, id)
+	if err != nil {
+		return v, err
+	}
+	v.Reporters, err = pgx.CollectRows(rows, scanReporter)
+	return v, err
 }

@@ -324,35 +324,58 @@ func (s *TicketStore) AddNote(ctx context.Context, id int64, n tickets.Note, by 
 	}, nil)
 }
 
-func (s *TicketStore) Events(ctx context.Context, id int64) (evs []tickets.Event, err error) {
-	defer apperr.Wrap(&err, "Tickets.Events(%d)", id)
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, ticket_id, at, type, coalesce(from_status, ''),
+const (
+	eventsSQL = `SELECT id, ticket_id, at, type, coalesce(from_status, ''),
 			coalesce(to_status, ''), reason, public, actor_role, actor_name, actor_subject,
 			coalesce(actor_token, 0), detail
-		FROM ticket_events WHERE ticket_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (e tickets.Event, err error) {
-		err = r.Scan(&e.ID, &e.TicketID, &e.At, &e.Type, &e.From, &e.To, &e.Reason, &e.Public, &e.Actor.Role,
-			&e.Actor.Name, &e.Actor.Subject, &e.Actor.TokenID, &e.Detail)
-		return e, err
-	})
+		FROM ticket_events WHERE ticket_id = $1 ORDER BY id`
+	reportersSQL = `SELECT id, ticket_id, reporter_ticket_id, channel, caller_number,
+			caller_name, caller_email, attached_at, attached_by, anonymised_at
+		FROM ticket_reporters WHERE ticket_id = $1 ORDER BY id`
+)
+
+func scanEvent(r pgx.CollectableRow) (e tickets.Event, err error) {
+	err = r.Scan(&e.ID, &e.TicketID, &e.At, &e.Type, &e.From, &e.To, &e.Reason, &e.Public, &e.Actor.Role,
+		&e.Actor.Name, &e.Actor.Subject, &e.Actor.TokenID, &e.Detail)
+	return e, err
 }
 
-func (s *TicketStore) Reporters(ctx context.Context, id int64) (rs []tickets.Reporter, err error) {
-	defer apperr.Wrap(&err, "Tickets.Reporters(%d)", id)
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, ticket_id, reporter_ticket_id, channel, caller_number,
-			caller_name, caller_email, attached_at, attached_by, anonymised_at
-		FROM ticket_reporters WHERE ticket_id = $1 ORDER BY id`, id)
+func scanReporter(r pgx.CollectableRow) (x tickets.Reporter, err error) {
+	err = r.Scan(&x.ID, &x.TicketID, &x.ReporterTicketID, &x.Channel, &x.CallerNumber, &x.CallerName,
+		&x.CallerEmail, &x.AttachedAt, &x.AttachedBy, &x.AnonymisedAt)
+	return x, err
+}
+
+func (s *TicketStore) Events(ctx context.Context, id int64) (evs []tickets.Event, err error) {
+	defer apperr.Wrap(&err, "Tickets.Events(%d)", id)
+	rows, err := s.db.Pool.Query(ctx, eventsSQL, id)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (x tickets.Reporter, err error) {
-		err = r.Scan(&x.ID, &x.TicketID, &x.ReporterTicketID, &x.Channel, &x.CallerNumber, &x.CallerName,
-			&x.CallerEmail, &x.AttachedAt, &x.AttachedBy, &x.AnonymisedAt)
-		return x, err
+	return pgx.CollectRows(rows, scanEvent)
+}
+
+// View sends the three reads as one pipelined batch: one connection from the pool
+// and one round trip instead of three.
+func (s *TicketStore) View(ctx context.Context, id int64) (v tickets.View, err error) {
+	defer apperr.Wrap(&err, "Tickets.View(%d)", id)
+	var b pgx.Batch
+	b.Queue(`SELECT `+ticketColumns+` FROM tickets WHERE id = $1`, id).QueryRow(func(r pgx.Row) (err error) {
+		v.Ticket, err = scanTicket(r)
+		return notFound(err, "ticket %d not found", id)
 	})
+	b.Queue(eventsSQL, id).Query(func(rows pgx.Rows) (err error) {
+		v.Events, err = pgx.CollectRows(rows, scanEvent)
+		return err
+	})
+	b.Queue(reportersSQL, id).Query(func(rows pgx.Rows) (err error) {
+		v.Reporters, err = pgx.CollectRows(rows, scanReporter)
+		return err
+	})
+	if err = s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+		return tickets.View{}, err
+	}
+	return v, nil
 }
 
 // querier is what a pool and a transaction have in common for reading.

@@ -40,3 +40,36 @@ func BenchmarkCreateBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTicketView reads tickets with their history and callers one after the
+// other, so that ns/op is the time one read takes: in one round trip (View) and, side
+// by side, with three queries one after the other.
+//
+//	go test -run '^$' -bench TicketView ./internal/postgres/
+func BenchmarkTicketView(b *testing.B) {
+	ctx := context.Background()
+	db, _ := ticketDB(b)
+	s := db.Tickets()
+	ids := make([]int64, 200)
+	for i := range ids {
+		tk, err := s.Create(ctx, tickets.NewTicket{Channel: tickets.Web, ServiceCode: "pothole",
+			Address: fmt.Sprintf("ул. Кенесары, %d", i)}, operator)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = tk.ID
+	}
+	for _, m := range []struct {
+		name string
+		view func(context.Context, int64) (tickets.View, error)
+	}{{"together", s.View}, {"apart", s.ViewApart}} {
+		b.Run(m.name, func(b *testing.B) {
+			for i := range b.N {
+				v, err := m.view(ctx, ids[i%len(ids)])
+				if err != nil || len(v.Events) == 0 {
+					b.Fatalf("view: %v, %d events", err, len(v.Events))
+				}
+			}
+		})
+	}
+}

@@ -424,9 +424,15 @@ func TestDuplicateAttachesTheCaller(t *testing.T) {
 	if second.Status != tickets.Duplicate || second.DuplicateOf == nil || *second.DuplicateOf != first.ID {
 		t.Fatalf("duplicate = %+v", second)
 	}
-	rs, err := s.Reporters(ctx, first.ID)
-	if err != nil || len(rs) != 1 || rs[0].CallerNumber != "+77022222222" || rs[0].ReporterTicketID != second.ID {
+	v, err := s.View(ctx, first.ID)
+	if rs := v.Reporters; err != nil || len(rs) != 1 || rs[0].CallerNumber != "+77022222222" || rs[0].ReporterTicketID != second.ID {
 		t.Fatalf("reporters = %+v, %v", rs, err)
+	}
+	if v.Ticket.ID != first.ID || len(v.Events) == 0 || v.Events[len(v.Events)-1].Type != "reporter_attached" {
+		t.Fatalf("view = %+v", v)
+	}
+	if _, err := s.View(ctx, first.ID+1000); apperr.Code(err) != apperr.NotFound {
+		t.Fatalf("view of no ticket: %v", err)
 	}
 	if ev := eventTypes(t, s, first.ID); !strings.HasSuffix(ev, "reporter_attached") {
 		t.Fatalf("original's events = %s", ev)
@@ -482,8 +488,8 @@ func TestAnonymiseKeepsTheTicket(t *testing.T) {
 	if still, _ := s.Get(ctx, open.ID); still.Caller.Number != "+77013334455" {
 		t.Fatalf("an open ticket was anonymised: %+v", still.Caller)
 	}
-	rs, _ := s.Reporters(ctx, open.ID)
-	if len(rs) != 1 || rs[0].CallerNumber != "" || rs[0].CallerName != "" || rs[0].AnonymisedAt == nil {
+	v, _ := s.View(ctx, open.ID)
+	if rs := v.Reporters; len(rs) != 1 || rs[0].CallerNumber != "" || rs[0].CallerName != "" || rs[0].AnonymisedAt == nil {
 		t.Fatalf("the duplicate's reporter link kept personal data: %+v", rs)
 	}
 	if after := count(t, db, `SELECT count(*) FROM ticket_events`); after != eventsBefore+2 {

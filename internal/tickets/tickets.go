@@ -349,6 +349,14 @@ type Note struct {
 	Public  bool
 }
 
+// View is what a ticket's page shows: the ticket, its history and the further
+// callers attached to it.
+type View struct {
+	Ticket    Ticket
+	Events    []Event
+	Reporters []Reporter
+}
+
 // Reporter is a further caller attached to a ticket as the reporter of a duplicate.
 type Reporter struct {
 	ID               int64
@@ -450,10 +458,12 @@ type Store interface {
 	Transition(ctx context.Context, id int64, tr Transition, by Actor) (Ticket, error)
 	// AddNote appends a note, public or internal; apperr Conflict for a stale version.
 	AddNote(ctx context.Context, id int64, n Note, by Actor) (Ticket, error)
+	// View returns a ticket with its history in order and its attached callers,
+	// read together in one round trip to the database; apperr NotFound if there is
+	// no such ticket.
+	View(ctx context.Context, id int64) (View, error)
 	// Events returns a ticket's history in order.
 	Events(ctx context.Context, id int64) ([]Event, error)
-	// Reporters returns the further callers attached to a ticket.
-	Reporters(ctx context.Context, id int64) ([]Reporter, error)
 	// Search returns tickets matching f, newest first, and whether there are more.
 	Search(ctx context.Context, f Filter) (ts []Ticket, more bool, err error)
 	// CallerTickets returns the tickets of a phone number, newest first: what the
