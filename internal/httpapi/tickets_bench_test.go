@@ -105,6 +105,28 @@ func BenchmarkTicketAPI(b *testing.B) {
 			return client.do("GET", "/api/v1/tickets/"+strconv.FormatInt(ids[rand.IntN(len(ids))], 10), nil, http.StatusOK)
 		})
 	})
+	// The machine's floor, measured the same way in the same run: a bare handler that
+	// asks PostgreSQL three times for a constant on the same pool and answers a few
+	// bytes, so what the API adds can be told from what the machine costs.
+	b.Run("floor", func(b *testing.B) {
+		bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t0 := time.Now()
+			var n int
+			for range 3 {
+				if err := db.Pool.QueryRow(r.Context(), `SELECT $1::int`, 109).Scan(&n); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"n":%d}`, n)
+			handlerTimes.add(time.Since(t0))
+		}))
+		defer bare.Close()
+		bc := newLoadClient(bare.Listener.Addr().String(), secret)
+		defer bc.close()
+		load(b, benchRate(), func(i int) error { return bc.do("GET", "/", nil, http.StatusOK) })
+	})
 }
 
 // batchSizes reads the count and sum of the create batch size histogram.
