@@ -52,12 +52,7 @@ func BenchmarkTicketAPI(b *testing.B) {
 	}
 	s := &httpapi.Server{Tokens: &auth.Cache{Next: db.Tokens()}, Calls: db.Calls(), Tickets: db.Tickets(), Catalog: db.Catalog(),
 		SLA: db.SLA(), Outbox: db.Outbox()}
-	h := s.Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t0 := time.Now()
-		h.ServeHTTP(w, r)
-		handlerTimes.add(time.Since(t0))
-	}))
+	srv := httptest.NewServer(timed(s.Handler()))
 	defer srv.Close()
 	_, secret, err := db.Tokens().Create(ctx, "bench operator", auth.Operator, "bench", nil)
 	if err != nil {
@@ -109,8 +104,7 @@ func BenchmarkTicketAPI(b *testing.B) {
 	// asks PostgreSQL three times for a constant on the same pool and answers a few
 	// bytes, so what the API adds can be told from what the machine costs.
 	b.Run("floor", func(b *testing.B) {
-		bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			t0 := time.Now()
+		bare := httptest.NewServer(timed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var n int
 			for range 3 {
 				if err := db.Pool.QueryRow(r.Context(), `SELECT $1::int`, 109).Scan(&n); err != nil {
@@ -120,8 +114,7 @@ func BenchmarkTicketAPI(b *testing.B) {
 			}
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"n":%d}`, n)
-			handlerTimes.add(time.Since(t0))
-		}))
+		})))
 		defer bare.Close()
 		bc := newLoadClient(bare.Listener.Addr().String(), secret)
 		defer bc.close()
@@ -239,6 +232,15 @@ func reportStalls(lat []time.Duration, start time.Time, interval time.Duration) 
 // call to its return: the latency less the loopback and the waits to be scheduled
 // in the shared process, reported beside it as handler-p99-ms.
 var handlerTimes durations
+
+// timed is h adding its time for each request to handlerTimes.
+func timed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		h.ServeHTTP(w, r)
+		handlerTimes.add(time.Since(t0))
+	})
+}
 
 type durations struct {
 	mu sync.Mutex

@@ -13,7 +13,7 @@ import (
 func (s *TicketStore) CreateTogether(ctx context.Context, ins []tickets.NewTicket, by tickets.Actor) []error {
 	jobs := make([]*createJob, len(ins))
 	for i, in := range ins {
-		jobs[i] = &createJob{ctx: ctx, in: in, by: by, now: s.db.Now(), done: make(chan struct{})}
+		jobs[i] = s.newCreateJob(ctx, in, by)
 	}
 	s.writeCreates(jobs)
 	errs := make([]error, len(jobs))

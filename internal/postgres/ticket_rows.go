@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,6 +62,27 @@ func (r *eventRows) args() []any {
 	return []any{r.ticket, r.at, r.typ, r.from, r.to, r.reason, r.public, r.role, r.name, r.subject, r.token, r.detail}
 }
 
+// queue adds the insert of the events to a batch.
+func (r *eventRows) queue(b *pgx.Batch) {
+	if len(r.ticket) == 0 {
+		return
+	}
+	b.Queue(insertEventsSQL(1)+` ORDER BY e.ord`, r.args()...)
+}
+
+// insertEventsSQL inserts the events of eventRows.args given from parameter $first
+// on, as rows of e with their order in e.ord.
+func insertEventsSQL(first int) string {
+	return `INSERT INTO ticket_events (ticket_id, at, type, from_status, to_status, reason, public,
+			actor_role, actor_name, actor_subject, actor_token, detail)
+		SELECT e.ticket_id, e.at, e.type, e.from_status, e.to_status, e.reason, e.public,
+			e.actor_role, e.actor_name, e.actor_subject, e.actor_token, e.detail::jsonb
+		FROM unnest(` + params(first, "bigint", "timestamptz", "text", "text", "text", "text",
+		"bool", "text", "text", "text", "bigint", "text") + `)
+			WITH ORDINALITY AS e(ticket_id, at, type, from_status, to_status, reason, public,
+			actor_role, actor_name, actor_subject, actor_token, detail, ord)`
+}
+
 // noticeRows are notifications to departments as column arrays, inserted by one
 // statement.
 type noticeRows struct {
@@ -87,29 +110,31 @@ func (r *noticeRows) add(t tickets.Ticket, department, topic string, at time.Tim
 // and created_at.
 func (r *noticeRows) args() []any { return []any{r.ticket, r.department, r.topic, r.payload, r.at} }
 
-// queue adds the insert of the events to a batch.
-func (r *eventRows) queue(b *pgx.Batch) {
-	if len(r.ticket) == 0 {
-		return
-	}
-	b.Queue(`INSERT INTO ticket_events (ticket_id, at, type, from_status, to_status, reason, public,
-			actor_role, actor_name, actor_subject, actor_token, detail)
-		SELECT ticket_id, at, type, from_status, to_status, reason, public,
-			actor_role, actor_name, actor_subject, actor_token, detail::jsonb
-		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
-			$7::bool[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[])
-			WITH ORDINALITY AS e(ticket_id, at, type, from_status, to_status, reason, public,
-			actor_role, actor_name, actor_subject, actor_token, detail, ord)
-		ORDER BY ord`, r.args()...)
-}
-
 // queue adds the insert of the notifications to a batch.
 func (r *noticeRows) queue(b *pgx.Batch) {
 	if len(r.ticket) == 0 {
 		return
 	}
-	b.Queue(`INSERT INTO ticket_outbox (ticket_id, department_code, topic, payload, created_at, next_attempt_at)
-		SELECT ticket_id, department_code, topic, payload::jsonb, at, at
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-			AS o(ticket_id, department_code, topic, payload, at)`, r.args()...)
+	b.Queue(insertNoticesSQL(1), r.args()...)
+}
+
+// insertNoticesSQL inserts the notifications of noticeRows.args given from
+// parameter $first on, as rows of o.
+func insertNoticesSQL(first int) string {
+	return `INSERT INTO ticket_outbox (ticket_id, department_code, topic, payload, created_at, next_attempt_at)
+		SELECT o.ticket_id, o.department_code, o.topic, o.payload::jsonb, o.at, o.at
+		FROM unnest(` + params(first, "bigint", "text", "text", "text", "timestamptz") + `)
+			AS o(ticket_id, department_code, topic, payload, at)`
+}
+
+// params lists array parameters from $first on, one per type: "$1::bigint[], ...".
+func params(first int, types ...string) string {
+	var sb strings.Builder
+	for i, t := range types {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "$%d::%s[]", first+i, t)
+	}
+	return sb.String()
 }

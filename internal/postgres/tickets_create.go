@@ -15,9 +15,14 @@ import (
 // errors and transaction guarantees as when created alone.
 func (s *TicketStore) Create(ctx context.Context, in tickets.NewTicket, by tickets.Actor) (t tickets.Ticket, err error) {
 	defer apperr.Wrap(&err, "Tickets.Create(%s, %s)", in.Channel, in.ServiceCode)
-	j := &createJob{ctx: ctx, in: in, by: by, now: createTime(s.db.Now()), done: make(chan struct{})}
+	j := s.newCreateJob(ctx, in, by)
 	s.db.creates.submit(j, s.writeCreates)
 	return j.t, j.err
+}
+
+// newCreateJob is a ticket to be created now, by.
+func (s *TicketStore) newCreateJob(ctx context.Context, in tickets.NewTicket, by tickets.Actor) *createJob {
+	return &createJob{ctx: ctx, in: in, by: by, now: createTime(s.db.Now()), done: make(chan struct{})}
 }
 
 // errCatalogChanging is the answer when the catalogue kept changing under a batch.

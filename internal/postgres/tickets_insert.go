@@ -93,8 +93,9 @@ func (n *newTickets) add(t tickets.Ticket, evs []tickets.Event, by tickets.Actor
 // sweeper's queue, and the events and notifications of the tickets it wrote: a
 // phone ticket whose call already has one is skipped (ON CONFLICT) with its
 // events. Events are numbered in the order given, so a ticket's history reads in
-// the order it was built.
-const insertNewTicketsSQL = `
+// the order it was built. The events' arrays follow the 37 of the tickets, the
+// notifications' the 12 of the events (see queue).
+var insertNewTicketsSQL = `
 	WITH t AS (
 		INSERT INTO tickets (id, reference, channel, call_id, line, recording_id, operator_login,
 			caller_number, caller_first_name, caller_last_name, caller_email, caller_device_id, caller_account_id,
@@ -127,21 +128,11 @@ const insertNewTicketsSQL = `
 		INSERT INTO ticket_escalation_queue (ticket_id, due_at)
 		SELECT id, next_escalation_at FROM t WHERE next_escalation_at IS NOT NULL
 	), e AS (
-		INSERT INTO ticket_events (ticket_id, at, type, from_status, to_status, reason, public,
-			actor_role, actor_name, actor_subject, actor_token, detail)
-		SELECT e.ticket_id, e.at, e.type, e.from_status, e.to_status, e.reason, e.public,
-			e.actor_role, e.actor_name, e.actor_subject, e.actor_token, e.detail::jsonb
-		FROM unnest($38::bigint[], $39::timestamptz[], $40::text[], $41::text[], $42::text[], $43::text[],
-			$44::bool[], $45::text[], $46::text[], $47::text[], $48::bigint[], $49::text[])
-			WITH ORDINALITY AS e(ticket_id, at, type, from_status, to_status, reason, public,
-			actor_role, actor_name, actor_subject, actor_token, detail, ord)
+		` + insertEventsSQL(38) + `
 		WHERE e.ticket_id IN (SELECT id FROM t)
 		ORDER BY e.ord
 	), o AS (
-		INSERT INTO ticket_outbox (ticket_id, department_code, topic, payload, created_at, next_attempt_at)
-		SELECT o.ticket_id, o.department_code, o.topic, o.payload::jsonb, o.at, o.at
-		FROM unnest($50::bigint[], $51::text[], $52::text[], $53::text[], $54::timestamptz[])
-			AS o(ticket_id, department_code, topic, payload, at)
+		` + insertNoticesSQL(50) + `
 		WHERE o.ticket_id IN (SELECT id FROM t)
 	)
 	SELECT id FROM t`
