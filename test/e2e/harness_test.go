@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -130,25 +131,55 @@ func waitFor(t testing.TB, d time.Duration, what string, ok func() bool) {
 	}
 }
 
-// freeUDPPort returns an even UDP port that is free now (RTP wants even ports).
+// udpBlocks hands out blocks of four UDP ports from 20000-29999: below Linux's ephemeral
+// range (so no socket the system picks can take them) and away from the test Asterisk's
+// RTP ports. A block is never handed out twice in one process, so a port given to one
+// sipp that has not bound it yet cannot go to another.
+var udpBlocks struct {
+	sync.Mutex
+	next int
+}
+
+const udpBlockFirst, udpBlockLast = 20000, 29996
+
+// freeUDPPort returns the first of four consecutive UDP ports that are free now: sipp
+// binds its SIP socket on one, and its media on four (audio RTP and RTCP at -mp and
+// -mp+1, video at -mp+2 and -mp+3). The first is even, as RTP wants.
 func freeUDPPort(t testing.TB) int {
 	t.Helper()
-	for i := 0; i < 50; i++ {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
+	udpBlocks.Lock()
+	defer udpBlocks.Unlock()
+	if udpBlocks.next == 0 {
+		udpBlocks.next = udpBlockFirst + 4*rand.IntN((udpBlockLast-udpBlockFirst)/4)
+	}
+	for tries := 0; tries < (udpBlockLast-udpBlockFirst)/4; tries++ {
+		port := udpBlocks.next
+		if udpBlocks.next += 4; udpBlocks.next > udpBlockLast {
+			udpBlocks.next = udpBlockFirst
 		}
-		port := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-		if port%2 == 0 && port < 65000 {
-			if c2, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1)); err == nil {
-				c2.Close()
-				return port
-			}
+		if udpPortsFree(port, 4) {
+			return port
 		}
 	}
-	t.Fatal("no free UDP port pair")
+	t.Fatal("no four free UDP ports in 20000-29999")
 	return 0
+}
+
+func udpPortsFree(first, n int) bool {
+	var held []net.PacketConn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for p := first; p < first+n; p++ {
+		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			return false
+		}
+		held = append(held, c)
+	}
+	return true
 }
 
 // sippRun is a sipp process playing one side of calls.
