@@ -42,7 +42,7 @@ apt_install() {
 
 cmd_deps() {
 	need_root
-	apt_install postgresql redis-server sip-tester debootstrap sox libsox-fmt-base espeak-ng \
+	apt_install postgresql redis-server sip-tester debootstrap sox libsox-fmt-base espeak-ng chromium chromium-driver \
 		ca-certificates curl util-linux make git
 	mkdir -p "$CACHE"
 	ensure_go

@@ -51,6 +51,7 @@ cat <<INFO
 
 iKomek is up.
   API        http://$IKOMEK_HTTP_ADDR/api/v1   (admin token: $RUN/admin.token)
+  console    http://$IKOMEK_HTTP_ADDR/console/   (operators: bin/ikomekctl tokens create --role operator --name <name> --subject <login>)
   health     http://$IKOMEK_HTTP_ADDR/healthz  http://$IKOMEK_HTTP_ADDR/readyz
   metrics    http://$IKOMEK_HTTP_ADDR/metrics
   SIP        udp:$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT  (dial 109 or 556655 from 127.0.0.0/8)

@@ -167,7 +167,8 @@ func (a *App) Run(ctx context.Context) error {
 
 	errc := make(chan error, 2)
 	go func() {
-		a.Log.Info("HTTP API listening", "addr", "http://"+a.Addr(), "metrics", "http://"+a.Addr()+"/metrics")
+		a.Log.Info("HTTP API listening", "addr", "http://"+a.Addr(), "metrics", "http://"+a.Addr()+"/metrics",
+			"console", "http://"+a.Addr()+"/console/")
 		if err := a.server.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)
 		}

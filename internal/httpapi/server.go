@@ -1,5 +1,6 @@
 // Package httpapi is the HTTP edge of the controller: health and readiness, Prometheus
-// metrics, and the JSON API under /api/v1 with bearer tokens and roles.
+// metrics, the JSON API under /api/v1 with bearer tokens and roles, and the operators'
+// web console under /console/.
 package httpapi
 
 import (
@@ -18,6 +19,7 @@ import (
 	"github.com/ikomek/ikomek/internal/apperr"
 	"github.com/ikomek/ikomek/internal/auth"
 	"github.com/ikomek/ikomek/internal/calls"
+	"github.com/ikomek/ikomek/internal/console"
 	"github.com/ikomek/ikomek/internal/operators"
 	"github.com/ikomek/ikomek/internal/qc"
 	"github.com/ikomek/ikomek/internal/staffing/roster"
@@ -85,6 +87,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Gatherer != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
 	}
+
+	s.mux.Handle("GET /console/", console.Handler("/console/"))
+	s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 
 	s.api("GET /api/v1/whoami", s.whoami)
 	s.api("GET /api/v1/calls/{id}", s.getCall, auth.Supervisor, auth.QC, auth.Operator)

@@ -126,6 +126,31 @@ func TestTokenCreatedThroughAPIWorks(t *testing.T) {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+func TestConsoleIsServed(t *testing.T) {
+	f := newFixture(t, nil)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(f.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/console/" {
+		t.Fatalf("/ = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, err = http.Get(f.srv.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("/console/ = %d", resp.StatusCode)
+	}
+	// Other paths outside the API stay unknown.
+	if status, _ := f.do(t, "GET", "/nope", "", ""); status != 404 {
+		t.Fatalf("/nope = %d", status)
+	}
+}
+
 func TestHealthReadinessMetrics(t *testing.T) {
 	f := newFixture(t, map[string]httpapi.Check{
 		"postgres": func(context.Context) error { return nil },

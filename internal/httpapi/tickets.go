@@ -418,6 +418,11 @@ func filterOf(r *http.Request, p auth.Principal) (f tickets.Filter, page int, er
 		}
 	}
 	f.CallerNumber, f.AddressText = q.Get("caller"), q.Get("address")
+	if c := q.Get("call"); c != "" {
+		if f.CallID, err = strconv.ParseInt(c, 10, 64); err != nil || f.CallID <= 0 {
+			return f, 0, apperr.Errorf(apperr.Invalid, "call must be a call id, not %q", c)
+		}
+	}
 	if f.From, err = parseTime("from", q.Get("from")); err != nil {
 		return f, 0, err
 	}

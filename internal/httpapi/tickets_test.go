@@ -111,6 +111,19 @@ func TestOperatorFillsThePhoneTicket(t *testing.T) {
 		t.Fatalf("caller history = %d %+v", st, history)
 	}
 
+	// The operator's console finds the ticket of the call it shows.
+	var ofCall struct {
+		Tickets []httpapi.TicketJSON `json:"tickets"`
+	}
+	if st := f.call(t, "GET", fmt.Sprintf("/api/v1/tickets?call=%d", callID), "operator", nil, &ofCall); st != 200 ||
+		len(ofCall.Tickets) != 1 || ofCall.Tickets[0].ID != tk.ID {
+		t.Fatalf("ticket of the call = %d %+v", st, ofCall)
+	}
+	var bad apiError
+	if st := f.call(t, "GET", "/api/v1/tickets?call=abc", "operator", nil, &bad); st != 400 || bad.Error.Code != "invalid" {
+		t.Fatalf("call=abc = %d %+v", st, bad)
+	}
+
 	var got httpapi.TicketJSON
 	patch := map[string]any{"version": tk.Version, "service_code": "water_leak", "address": "ул. Бейбитшилик, 14",
 		"area": "Сарыаркинский", "description": "Вода бьёт из-под асфальта"}

@@ -89,6 +89,9 @@ func (s *TicketStore) Search(ctx context.Context, f tickets.Filter) (ts []ticket
 	if f.CallerNumber != "" {
 		w.add("caller_number = ?", tickets.NormalizePhone(f.CallerNumber))
 	}
+	if f.CallID != 0 {
+		w.add("call_id = ?", f.CallID)
+	}
 	if a := strings.TrimSpace(f.AddressText); a != "" {
 		w.add(`address ILIKE ?`, "%"+likeEscape(a)+"%")
 	}

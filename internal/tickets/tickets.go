@@ -380,6 +380,7 @@ type Filter struct {
 	Department   string
 	Channel      Channel
 	CallerNumber string
+	CallID       int64     // the ticket of this call (there is at most one)
 	AddressText  string    // a substring of the address
 	From, To     time.Time // created in [From, To)
 	Overdue      bool      // past a deadline not met, now
