@@ -80,6 +80,8 @@ type Store interface {
 	AddEvent(ctx context.Context, id int64, e Event) error
 	// Get returns a call by id; an apperr NotFound if there is none.
 	Get(ctx context.Context, id int64) (Call, error)
+	// Many returns the calls of ids that exist, in the order of ids.
+	Many(ctx context.Context, ids []int64) ([]Call, error)
 	// ByChannel returns the call of a channel; an apperr NotFound if there is none.
 	ByChannel(ctx context.Context, asteriskID, channelID string) (Call, error)
 	// Events returns the call's history in order.

@@ -1,8 +1,9 @@
-// Package console is the operators' web console: static pages served by the
-// controller that work through the JSON API with the operator's own token. It shows
-// the operator's live state and the call at hand (the caller, their earlier tickets
-// and the form to fill this call's ticket), and gives the console actions: log in and
-// out, pause with a reason, resume.
+// Package console is the web console: static pages served by the controller that
+// work through the JSON API with the user's own token. An operator gets their desk:
+// their live state, the console actions (log in and out, pause with a reason, resume)
+// and the call at hand (the caller, their earlier tickets and the form to fill this
+// call's ticket). A supervisor gets the board: the line of waiting callers, every
+// operator's live state, and the staffing of the current interval.
 package console
 
 import (

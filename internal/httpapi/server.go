@@ -63,6 +63,8 @@ type Server struct {
 	StaffingNow StaffingMonitor
 	// Availability, when set, serves operators' work rules and availability.
 	Availability roster.Availability
+	// Queue, when set, serves the line of waiting callers.
+	Queue QueueView
 
 	mux      *http.ServeMux
 	duration *prometheus.HistogramVec
@@ -101,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 	s.ticketRoutes()
 	s.qcRoutes()
 	s.staffingRoutes()
+	s.queueRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, apperr.Errorf(apperr.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

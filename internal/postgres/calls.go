@@ -160,6 +160,31 @@ func (s *CallStore) Get(ctx context.Context, id int64) (c calls.Call, err error)
 	return c, notFound(err, "call %d not found", id)
 }
 
+func (s *CallStore) Many(ctx context.Context, ids []int64) (cs []calls.Call, err error) {
+	defer apperr.Wrap(&err, "Calls.Many(%d ids)", len(ids))
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+callColumns+` FROM calls WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (calls.Call, error) { return scanCall(r) })
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]calls.Call, len(found))
+	for _, c := range found {
+		byID[c.ID] = c
+	}
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			cs = append(cs, c)
+		}
+	}
+	return cs, nil
+}
+
 func (s *CallStore) ByChannel(ctx context.Context, asteriskID, channelID string) (c calls.Call, err error) {
 	defer apperr.Wrap(&err, "Calls.ByChannel(%s/%s)", asteriskID, channelID)
 	c, err = scanCall(s.db.Pool.QueryRow(ctx, `SELECT `+callColumns+` FROM calls

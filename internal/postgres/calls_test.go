@@ -38,6 +38,19 @@ func TestCallLifecycle(t *testing.T) {
 			t.Fatalf("Arrive on ast2: %+v created=%v err=%v", other, created, err)
 		}
 	})
+	t.Run("many calls come in the order asked, without the unknown", func(t *testing.T) {
+		other, _, err := s.Arrive(ctx, calls.Call{AsteriskID: "ast-many", ChannelID: "ch-many", Line: "109"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Many(ctx, []int64{other.ID, 1 << 40, c.ID})
+		if err != nil || len(got) != 2 || got[0].ID != other.ID || got[1].ID != c.ID || got[1].CallerNumber != "+77011234567" {
+			t.Fatalf("Many = %+v, %v", got, err)
+		}
+		if got, err := s.Many(ctx, nil); err != nil || len(got) != 0 {
+			t.Fatalf("Many(nil) = %+v, %v", got, err)
+		}
+	})
 	t.Run("bad input changes nothing", func(t *testing.T) {
 		_, _, err := s.Arrive(ctx, calls.Call{AsteriskID: "ast1", Line: "109"})
 		if apperr.Code(err) != apperr.Invalid {

@@ -14,7 +14,7 @@ import (
 	"github.com/ikomek/ikomek/internal/tickets"
 )
 
-// TestOperatorConsole drives the web console in headless chromium through a real
+// TestOperatorConsole drives the operator's desk of the web console in headless chromium through a real
 // call: the operator signs in with their token, sees their softphone register, logs
 // in, gets a citizen's call with the caller's earlier ticket on the screen, fills
 // the call's ticket (once after someone else changed it), and pauses, resumes and
@@ -30,7 +30,7 @@ func TestOperatorConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, supToken, err := c.DB.Tokens().Create(ctx, "Supervisor", auth.Supervisor, "sup1", nil)
+	_, qcToken, err := c.DB.Tokens().Create(ctx, "Reviewer", auth.QC, "qc1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,9 +49,9 @@ func TestOperatorConsole(t *testing.T) {
 	if !b.Visible("#signin") || b.Visible("#desk") {
 		t.Fatal("signed in with an unknown token")
 	}
-	b.Type("#token", supToken)
+	b.Type("#token", qcToken)
 	b.Click("#signin-button")
-	b.WaitText("#message", "for operators")
+	b.WaitText("#message", "for operators and supervisors")
 
 	b.Type("#token", opToken)
 	b.Click("#signin-button")
@@ -242,4 +242,47 @@ func postTicket(t *testing.T, base, token string, body map[string]any) ticketRef
 		t.Fatalf("creating a ticket: %d %v", resp.StatusCode, err)
 	}
 	return out
+}
+
+// TestSupervisorBoard follows a call on the supervisor's board in headless chromium:
+// the caller waits in line while nobody is logged in, and is shown there; the
+// operator logs in, takes the call, and the board shows them on it, then free again.
+func TestSupervisorBoard(t *testing.T) {
+	c := startController(t, fastCalls)
+	ctx := context.Background()
+	login, pw := newOperator(t, c, "ru")
+	_, supToken, err := c.DB.Tokens().Create(ctx, "Shift lead", auth.Supervisor, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Chromium(t)
+	b.Open("http://" + c.Addr() + "/console/")
+	b.Type("#token", supToken)
+	b.Click("#signin-button")
+	b.WaitTextIs("#waiting", "0")
+	row := `#operators-table tr[data-login="` + login + `"]`
+	b.WaitTextIs(row+" td:nth-child(2)", "offline")
+	b.WaitTextIs(row+" td:nth-child(4)", "not registered")
+	if b.Visible("#desk") {
+		t.Fatal("a supervisor got the operator's desk")
+	}
+
+	startPhone(t, c, login, pw, phoneOpts{AnswerMS: 200, SpeakMS: 1000})
+	b.WaitTextIs(row+" td:nth-child(4)", "registered")
+
+	// Nobody is logged in: the caller waits in line.
+	const caller = "77011110099"
+	sipp := dial(t, c, callerOpts{Caller: caller, SpeakMS: 1000, HoldMS: 15000})
+	b.WaitTextIs("#waiting", "1")
+	b.WaitText("#queue-table tbody tr:first-child td:nth-child(2)", caller)
+	b.WaitText("#staffing-summary", "0 logged in")
+
+	if err := c.Presence.Login(ctx, login); err != nil {
+		t.Fatal(err)
+	}
+	b.WaitTextIs(row+" td:nth-child(2)", "on a call")
+	b.WaitTextIs("#waiting", "0")
+	b.WaitText("#staffing-summary", "1 logged in")
+	sipp.wait(t, 60*time.Second)
+	b.WaitTextIs(row+" td:nth-child(2)", "available")
 }

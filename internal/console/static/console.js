@@ -1,10 +1,12 @@
-// The operator's console. Everything goes through the JSON API with the operator's
-// token; nothing the server sends is ever inserted as HTML.
+// The console: an operator's desk or a supervisor's board, by the role of the token.
+// Everything goes through the JSON API with that token; nothing the server sends is
+// ever inserted as HTML.
 'use strict';
 
 const API = '/api/v1';
 const TOKEN_KEY = 'ikomek.console.token';
 const POLL_MS = 1000;
+const BOARD_POLL_MS = 2000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -68,6 +70,15 @@ function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
+// failed shows a refresh's error; a token no longer valid signs the user out.
+function failed(e) {
+  if (e.status === 401) {
+    signOut('Signed out: ' + e.message);
+  } else {
+    say(e.message);
+  }
+}
+
 // Sign in and out.
 
 async function signIn(token) {
@@ -79,20 +90,28 @@ async function signIn(token) {
     session.token = '';
     throw e;
   }
-  if (me.role !== 'operator' || !me.subject) {
+  const operator = me.role === 'operator' && me.subject;
+  if (!operator && me.role !== 'supervisor') {
     session.token = '';
-    throw new Error('This console is for operators; this token is for the role ' + me.role + '.');
+    throw new Error('This console is for operators and supervisors; this token is for the role ' + me.role + '.');
   }
   session.me = me;
   sessionStorage.setItem(TOKEN_KEY, token);
-  $('who').textContent = (me.name || me.subject) + ' · ' + me.subject;
+  $('who').textContent = (me.name || me.subject) + (me.subject ? ' · ' + me.subject : '') + ' · ' + me.role;
   $('signin').hidden = true;
   $('signout').hidden = false;
-  $('desk').hidden = false;
-  session.categories = await api('GET', '/categories');
-  fillCategories();
-  await refresh();
-  session.timer = setInterval(refresh, POLL_MS);
+  say('');
+  if (operator) {
+    $('desk').hidden = false;
+    session.categories = await api('GET', '/categories');
+    fillCategories();
+    await refresh();
+    session.timer = setInterval(refresh, POLL_MS);
+  } else {
+    $('board').hidden = false;
+    await refreshBoard();
+    session.timer = setInterval(refreshBoard, BOARD_POLL_MS);
+  }
 }
 
 function signOut(why) {
@@ -100,6 +119,7 @@ function signOut(why) {
   sessionStorage.removeItem(TOKEN_KEY);
   Object.assign(session, { token: '', me: null, callID: 0, ticket: null, live: null, timer: 0 });
   $('desk').hidden = true;
+  $('board').hidden = true;
   $('call').hidden = true;
   $('signout').hidden = true;
   $('signin').hidden = false;
@@ -146,11 +166,7 @@ async function refresh() {
     }
     showCallTitle();
   } catch (e) {
-    if (e.status === 401) {
-      signOut('Signed out: ' + e.message);
-    } else {
-      say(e.message);
-    }
+    failed(e);
   } finally {
     session.busy = false;
   }
@@ -165,10 +181,16 @@ const STATE_TEXT = {
   paused: 'paused',
 };
 
+// pauseReason is why a paused operator is paused; other states keep their reason
+// (such as the end of a wrap-up) for the history only.
+function pauseReason(live) {
+  return live.state === 'paused' && live.reason ? '(' + live.reason + ')' : '';
+}
+
 function showLive(live) {
   $('state').textContent = STATE_TEXT[live.state] || live.state;
   $('state').dataset.state = live.state;
-  $('reason').textContent = live.reason ? '(' + live.reason + ')' : '';
+  $('reason').textContent = pauseReason(live);
   $('since').textContent = when(live.since);
   $('softphone').textContent = live.registered ? 'registered' : 'not registered';
   $('missed').textContent = String(live.missed || 0);
@@ -348,6 +370,65 @@ async function finish(to) {
 
 async function markDuplicate(orig) {
   await move({ to: 'duplicate', duplicate_of: orig.id }, () => 'Added to ' + orig.reference + ' as a further caller.');
+}
+
+// The supervisor's board: the line of waiting callers, every operator's live state,
+// and the staffing of the current interval against the roster.
+
+function seconds(s) {
+  s = Math.round(s);
+  return s < 60 ? s + ' s' : Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
+}
+
+function rows(table, items, cells) {
+  const body = $(table).tBodies[0];
+  clear(body);
+  for (const it of items) {
+    const tr = body.insertRow();
+    for (const text of cells(it)) tr.insertCell().textContent = text;
+  }
+  return body;
+}
+
+async function refreshBoard() {
+  if (session.busy || !session.me) return;
+  session.busy = true;
+  try {
+    const [queue, ops] = await Promise.all([api('GET', '/queue'), api('GET', '/operators/live')]);
+    $('waiting').textContent = String(queue.waiting);
+    $('longest').textContent = seconds(queue.longest_wait_seconds);
+    rows('queue-table', queue.calls, (c) => [String(c.position), c.caller_number || 'hidden number', c.line,
+      c.language || '', c.priority ? String(c.priority) : '', seconds(c.wait_seconds)]);
+    const body = rows('operators-table', ops, (o) => [o.login,
+      [STATE_TEXT[o.state] || o.state, pauseReason(o)].join(' ').trim(), when(o.since),
+      o.registered ? 'registered' : 'not registered', o.call_id ? String(o.call_id) : '', String(o.missed || 0)]);
+    ops.forEach((o, i) => { body.rows[i].dataset.login = o.login; });
+    await refreshStaffing();
+    say('');
+  } catch (e) {
+    failed(e);
+  } finally {
+    session.busy = false;
+  }
+}
+
+async function refreshStaffing() {
+  let now;
+  try {
+    now = await api('GET', '/staffing/now');
+  } catch (e) {
+    $('staffing-summary').textContent = 'Not available: ' + e.message;
+    $('staffing-absent').textContent = '';
+    $('staffing-unplanned').textContent = '';
+    return;
+  }
+  const n = (xs) => (xs || []).length;
+  const forecast = now.forecast_calls == null ? 'no forecast' : Math.round(now.forecast_calls) + ' forecast';
+  $('staffing-summary').textContent = n(now.planned) + ' planned (' + n(now.on_break) + ' on break), ' +
+    n(now.logged_in) + ' logged in, ' + n(now.available) + ' available; calls this interval: ' +
+    Math.round(now.actual_calls) + ' arrived, ' + forecast + '.';
+  $('staffing-absent').textContent = n(now.absent) ? 'Absent: ' + now.absent.join(', ') : '';
+  $('staffing-unplanned').textContent = n(now.unplanned) ? 'Without a shift now: ' + now.unplanned.join(', ') : '';
 }
 
 function start() {
