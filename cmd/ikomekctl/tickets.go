@@ -12,6 +12,7 @@ import (
 
 	"github.com/ikomek/ikomek/internal/apperr"
 	"github.com/ikomek/ikomek/internal/postgres"
+	"github.com/ikomek/ikomek/internal/qc"
 	"github.com/ikomek/ikomek/internal/tickets"
 	"github.com/ikomek/ikomek/internal/tickets/sweeper"
 )
@@ -41,6 +42,31 @@ func withDB(ctx context.Context, g *Globals, fn func(db *postgres.DB) error) err
 // seedCmd is "ikomekctl seed".
 type seedCmd struct {
 	Catalog seedCatalogCmd `cmd:"" help:"Load the city hotline catalogue: departments, categories and SLA policies (what exists is kept)."`
+	QCForm  seedQCFormCmd  `cmd:"" name:"qc-form" help:"Create the standard call-quality scoring form, unless an active form exists."`
+}
+
+type seedQCFormCmd struct{}
+
+func (seedQCFormCmd) Run(ctx context.Context, g *Globals) error {
+	return withDB(ctx, g, func(db *postgres.DB) error {
+		fs, err := db.QC().Forms(ctx)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			if f.Active {
+				fmt.Fprintf(g.out(), "kept active form %d %q\n", f.ID, f.Name)
+				return nil
+			}
+		}
+		a := cliActor()
+		f, err := db.QC().CreateForm(ctx, qc.DefaultForm(), qc.Actor{Name: a.Name + ":" + a.Subject, Role: a.Role})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.out(), "created form %d %q\n", f.ID, f.Name)
+		return nil
+	})
 }
 
 type seedCatalogCmd struct{}

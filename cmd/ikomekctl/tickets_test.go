@@ -42,6 +42,12 @@ func TestTicketCommands(t *testing.T) {
 	if out := must("seed", "catalog"); !strings.Contains(out, "added 11 departments, 24 categories, 10 SLA policies") {
 		t.Fatalf("seed: %s", out)
 	}
+	if out := must("seed", "qc-form"); !strings.Contains(out, `created form`) || !strings.Contains(out, "Call quality") {
+		t.Fatalf("seed qc-form: %s", out)
+	}
+	if out := must("seed", "qc-form"); !strings.Contains(out, "kept active form") {
+		t.Fatalf("seed qc-form again: %s", out)
+	}
 	if out := must("seed", "catalog"); !strings.Contains(out, "added 0 departments, 0 categories, 0 SLA policies") {
 		t.Fatalf("seed again: %s", out)
 	}

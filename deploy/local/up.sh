@@ -24,9 +24,10 @@ set +a
 
 "$REPO/bin/ikomekctl" migrate
 
-# Demo data: the city's ticket catalogue (idempotent) and an admin token for trying the
-# API (kept out of the repository).
+# Demo data: the city's ticket catalogue and the standard QC form (both idempotent), and
+# an admin token for trying the API (kept out of the repository).
 "$REPO/bin/ikomekctl" seed catalog
+"$REPO/bin/ikomekctl" seed qc-form
 if [ ! -s "$RUN/admin.token" ]; then
 	"$REPO/bin/ikomekctl" tokens create --role admin --name "demo admin" --json |
 		sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' >"$RUN/admin.token"

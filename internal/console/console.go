@@ -3,7 +3,8 @@
 // their live state, the console actions (log in and out, pause with a reason, resume)
 // and the call at hand (the caller, their earlier tickets and the form to fill this
 // call's ticket). A supervisor gets the board: the line of waiting callers, every
-// operator's live state, and the staffing of the current interval.
+// operator's live state, and the staffing of the current interval. A quality reviewer
+// gets the recorded calls: search, listen, and score a call on the active form.
 package console
 
 import (
@@ -26,7 +27,8 @@ func Handler(prefix string) http.Handler {
 	fsrv := http.StripPrefix(prefix, http.FileServer(http.FS(files)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		// blob: media: recordings are fetched with the token and played from memory.
+		h.Set("Content-Security-Policy", "default-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-cache")

@@ -17,6 +17,7 @@ import (
 	"github.com/ikomek/ikomek/internal/calls"
 	"github.com/ikomek/ikomek/internal/config"
 	"github.com/ikomek/ikomek/internal/operators"
+	"github.com/ikomek/ikomek/internal/recordings"
 	"github.com/ikomek/ikomek/internal/testenv"
 )
 
@@ -211,6 +212,21 @@ func callOf(t *testing.T, c *controller, caller string) calls.Call {
 		return err == nil
 	})
 	return call
+}
+
+// storedRecording waits for the one recording of a call to be stored and returns it.
+func storedRecording(t *testing.T, c *controller, callID int64) recordings.Rec {
+	t.Helper()
+	var rec recordings.Rec
+	waitFor(t, 30*time.Second, "the recording to be stored", func() bool {
+		rs, err := c.DB.Recordings().ByCall(context.Background(), callID)
+		if err != nil || len(rs) != 1 || rs[0].State != recordings.Stored {
+			return false
+		}
+		rec = rs[0]
+		return true
+	})
+	return rec
 }
 
 func events(t *testing.T, c *controller, callID int64) []calls.Event {

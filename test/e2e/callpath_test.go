@@ -40,15 +40,7 @@ func TestCallerReachesOperatorAndIsRecorded(t *testing.T) {
 	t.Logf("figures: operator free -> ringing (dial sent) %.2f ms; answer -> bridged and recording %.2f ms; wait %.2f s; talk %.1f s",
 		offered[0].Detail["dispatch_ms"], bridged[0].Detail["bridge_ms"], bridged[0].Detail["wait_seconds"], talk)
 
-	var rec recordings.Rec
-	waitFor(t, 30*time.Second, "the recording to be stored", func() bool {
-		rs, err := c.DB.Recordings().ByCall(ctx, call.ID)
-		if err != nil || len(rs) != 1 || rs[0].State != recordings.Stored {
-			return false
-		}
-		rec = rs[0]
-		return true
-	})
+	rec := storedRecording(t, c, call.ID)
 	path := filepath.Join(c.Config.RecordingsDir, rec.Path)
 	sum, size, err := recordings.FileSHA256(path)
 	if err != nil || sum != rec.SHA256 || size != rec.SizeBytes {

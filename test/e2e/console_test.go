@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/ikomek/ikomek/internal/auth"
 	"github.com/ikomek/ikomek/internal/operators"
+	"github.com/ikomek/ikomek/internal/qc"
 	"github.com/ikomek/ikomek/internal/testenv"
 	"github.com/ikomek/ikomek/internal/tickets"
 )
@@ -285,4 +287,64 @@ func TestSupervisorBoard(t *testing.T) {
 	b.WaitText("#staffing-summary", "1 logged in")
 	sipp.wait(t, 60*time.Second)
 	b.WaitTextIs(row+" td:nth-child(2)", "available")
+}
+
+// TestQualityReviewInConsole has a quality reviewer find a recorded call in the
+// console, listen to it in headless chromium (the audio decodes and lasts as long as
+// the conversation) and score it: the review, and the listen in the access log, are
+// in the database.
+func TestQualityReviewInConsole(t *testing.T) {
+	c := startController(t, fastCalls)
+	ctx := context.Background()
+	form, err := c.DB.QC().CreateForm(ctx, qc.DefaultForm(), qc.Actor{Name: "setup", Role: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, pw := newOperator(t, c, "ru")
+	p := startPhone(t, c, login, pw, phoneOpts{AnswerMS: 200, SpeakMS: 3000})
+	ready(t, c, p)
+	const caller = "77011110055"
+	dial(t, c, callerOpts{Caller: caller, SpeakMS: 1000, HoldMS: 8000}).wait(t, 60*time.Second)
+	call := callOf(t, c, caller)
+	rec := storedRecording(t, c, call.ID)
+	tok, reviewer, err := c.DB.Tokens().Create(ctx, "Reviewer Aigerim", auth.QC, "aigerim", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := testenv.Chromium(t)
+	b.Open("http://" + c.Addr() + "/console/")
+	b.Type("#token", reviewer)
+	b.Click("#signin-button")
+	b.WaitText("#form-name", "Call quality")
+	b.Type("#search-caller", caller)
+	b.Click("#search-button")
+	row := fmt.Sprintf(`#recordings tr[data-call="%d"]`, call.ID)
+	b.WaitText(row, login)
+	b.Click(row + " button.listen")
+	b.WaitFor("the recording to load in the player", func() bool {
+		d, _ := b.Eval(`const p = document.getElementById("player"); return p.readyState >= 1 ? p.duration : 0`).(float64)
+		return d > rec.Duration-1 && d < rec.Duration+1
+	})
+	for i, score := range []string{"5", "4", "5", "3"} {
+		b.Type(fmt.Sprintf("#criteria label:nth-child(%d) input", i+1), score)
+	}
+	b.Choose("#outcome", "coaching")
+	b.Type("#notes", "Не назвала срок устранения")
+	b.Click("#submit-review")
+	b.WaitText("#message", "Review saved")
+	b.WaitText("#reviews", "Reviewer Aigerim")
+
+	rs, err := c.DB.QC().Reviews(ctx, login, call.ID)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("reviews = %+v, %v", rs, err)
+	}
+	if r := rs[0]; r.FormID != form.ID || r.Outcome != qc.Coaching || r.Scores["resolution"] != 3 ||
+		r.ReviewerToken != tok.ID || r.Notes != "Не назвала срок устранения" {
+		t.Fatalf("review = %+v", r)
+	}
+	acc, err := c.DB.RecordingAccess().Accesses(ctx, qc.AccessFilter{RecordingID: rec.ID})
+	if err != nil || len(acc) != 1 || acc[0].Action != qc.Listen || acc[0].TokenID != tok.ID {
+		t.Fatalf("access log = %+v, %v", acc, err)
+	}
 }

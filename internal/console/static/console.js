@@ -1,4 +1,5 @@
-// The console: an operator's desk or a supervisor's board, by the role of the token.
+// The console: an operator's desk, a supervisor's board or a quality reviewer's
+// recordings, by the role of the token.
 // Everything goes through the JSON API with that token; nothing the server sends is
 // ever inserted as HTML.
 'use strict';
@@ -19,6 +20,9 @@ const session = {
   live: null,
   timer: 0,
   busy: false,
+  form: null,        // the active QC scoring form
+  recording: null,   // the recording being reviewed
+  audioURL: '',
 };
 
 class APIError extends Error {
@@ -91,9 +95,10 @@ async function signIn(token) {
     throw e;
   }
   const operator = me.role === 'operator' && me.subject;
-  if (!operator && me.role !== 'supervisor') {
+  if (!operator && me.role !== 'supervisor' && me.role !== 'qc') {
     session.token = '';
-    throw new Error('This console is for operators and supervisors; this token is for the role ' + me.role + '.');
+    throw new Error('This console is for operators, supervisors and quality reviewers; this token is for the role ' +
+      me.role + '.');
   }
   session.me = me;
   sessionStorage.setItem(TOKEN_KEY, token);
@@ -107,6 +112,9 @@ async function signIn(token) {
     fillCategories();
     await refresh();
     session.timer = setInterval(refresh, POLL_MS);
+  } else if (me.role === 'qc') {
+    $('review').hidden = false;
+    await startReview();
   } else {
     $('board').hidden = false;
     await refreshBoard();
@@ -117,10 +125,13 @@ async function signIn(token) {
 function signOut(why) {
   clearInterval(session.timer);
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(session, { token: '', me: null, callID: 0, ticket: null, live: null, timer: 0 });
+  Object.assign(session, { token: '', me: null, callID: 0, ticket: null, live: null, timer: 0, form: null, recording: null });
   $('desk').hidden = true;
   $('board').hidden = true;
+  $('review').hidden = true;
+  $('listen').hidden = true;
   $('call').hidden = true;
+  dropAudio();
   $('signout').hidden = true;
   $('signin').hidden = false;
   $('who').textContent = '';
@@ -431,6 +442,127 @@ async function refreshStaffing() {
   $('staffing-unplanned').textContent = n(now.unplanned) ? 'Without a shift now: ' + now.unplanned.join(', ') : '';
 }
 
+// Quality review: find recorded calls, listen to one, score it on the active form.
+// Every listen goes through the API, which logs it.
+
+async function startReview() {
+  const forms = (await api('GET', '/qc/forms')).forms || [];
+  session.form = forms.find((f) => f.active) || null;
+  const box = $('criteria');
+  clear(box);
+  if (!session.form) {
+    $('form-name').textContent = 'No active scoring form: a supervisor creates one.';
+    $('submit-review').disabled = true;
+  } else {
+    $('form-name').textContent = session.form.name;
+    $('submit-review').disabled = false;
+    for (const c of session.form.criteria) {
+      const label = document.createElement('label');
+      label.textContent = c.label + ' (weight ' + c.weight + ', 0-' + c.max + ')';
+      const input = document.createElement('input');
+      Object.assign(input, { type: 'number', min: '0', max: String(c.max), step: '1', required: true });
+      input.dataset.code = c.code;
+      label.appendChild(input);
+      box.appendChild(label);
+    }
+  }
+  await searchRecordings();
+}
+
+function dayStart(value, plusDays) {
+  const d = new Date(value + 'T00:00:00');
+  d.setDate(d.getDate() + plusDays);
+  return d.toISOString();
+}
+
+async function searchRecordings() {
+  const q = new URLSearchParams();
+  if ($('search-from').value) q.set('from', dayStart($('search-from').value, 0));
+  if ($('search-to').value) q.set('to', dayStart($('search-to').value, 1));
+  for (const [key, id] of [['caller', 'search-caller'], ['operator', 'search-operator'], ['ticket', 'search-ticket']]) {
+    const v = $(id).value.trim();
+    if (v) q.set(key, v);
+  }
+  try {
+    const found = (await api('GET', '/recordings?' + q.toString())).recordings || [];
+    const body = rows('recordings', found, (r) => [String(r.call_id), when(r.arrived_at), r.caller_number,
+      r.operator_login, seconds(r.duration_seconds), (r.tickets || []).join(', ')]);
+    found.forEach((r, i) => {
+      const tr = body.rows[i];
+      tr.dataset.call = String(r.call_id);
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'listen';
+      b.textContent = r.removed_at ? 'Audio removed' : 'Listen';
+      b.disabled = !!r.removed_at;
+      b.addEventListener('click', () => openRecording(r));
+      tr.insertCell().appendChild(b);
+    });
+    $('recordings-empty').hidden = found.length > 0;
+    say('');
+  } catch (e) {
+    failed(e);
+  }
+}
+
+function dropAudio() {
+  const player = $('player');
+  player.removeAttribute('src');
+  if (session.audioURL) URL.revokeObjectURL(session.audioURL);
+  session.audioURL = '';
+}
+
+async function openRecording(r) {
+  dropAudio();
+  session.recording = r;
+  $('listen-call').textContent = String(r.call_id);
+  $('listen-about').textContent = r.caller_number + ' with ' + r.operator_login + ', ' + when(r.arrived_at) + ', ' +
+    seconds(r.duration_seconds) + ((r.tickets || []).length ? ', tickets ' + r.tickets.join(', ') : '');
+  $('listen').hidden = false;
+  for (const input of $('criteria').querySelectorAll('input')) input.value = '';
+  $('notes').value = '';
+  try {
+    // The audio needs the token, which an <audio src> cannot send: it is fetched here
+    // and played from memory.
+    const res = await fetch(API + '/recordings/' + r.id + '/audio', { headers: { Authorization: 'Bearer ' + session.token } });
+    if (!res.ok) {
+      let msg = res.status + ' ' + res.statusText;
+      try {
+        msg = (await res.json()).error.message;
+      } catch (e) {
+        // keep the status line
+      }
+      throw new APIError(res.status, 'audio', msg);
+    }
+    session.audioURL = URL.createObjectURL(await res.blob());
+    $('player').src = session.audioURL;
+    await showReviews(r.call_id);
+    say('');
+  } catch (e) {
+    say(e.message);
+  }
+}
+
+async function showReviews(callID) {
+  const rs = (await api('GET', '/qc/reviews?call_id=' + callID)).reviews || [];
+  rows('reviews', rs, (v) => [when(v.created_at), v.reviewer_name, String(v.total), v.outcome, v.notes || '']);
+}
+
+async function submitReview() {
+  const r = session.recording;
+  if (!r || !session.form) return;
+  const scores = {};
+  for (const input of $('criteria').querySelectorAll('input')) scores[input.dataset.code] = Number(input.value);
+  try {
+    const saved = await api('POST', '/qc/reviews', { call_id: r.call_id, form_id: session.form.id, scores,
+      outcome: $('outcome').value, notes: $('notes').value.trim() });
+    say('Review saved: total ' + saved.total + ' for ' + saved.operator_login + '.', true);
+    await showReviews(r.call_id);
+  } catch (e) {
+    say(e.message);
+  }
+}
+
 function start() {
   $('signin').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -452,6 +584,14 @@ function start() {
   $('category').addEventListener('change', showSpot);
   $('assign').addEventListener('click', () => finish('assigned'));
   $('answered').addEventListener('click', () => finish('closed'));
+  $('search').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    searchRecordings();
+  });
+  $('score-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    submitReview();
+  });
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) {
     signIn(saved).catch((e) => signOut(e.message));
