@@ -32,7 +32,7 @@ func TestOperatorConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, qcToken, err := c.DB.Tokens().Create(ctx, "Reviewer", auth.QC, "qc1", nil)
+	_, deptToken, err := c.DB.Tokens().Create(ctx, "Water dispatch", auth.Department, "water", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +51,9 @@ func TestOperatorConsole(t *testing.T) {
 	if !b.Visible("#signin") || b.Visible("#desk") {
 		t.Fatal("signed in with an unknown token")
 	}
-	b.Type("#token", qcToken)
+	b.Type("#token", deptToken)
 	b.Click("#signin-button")
-	b.WaitText("#message", "for operators and supervisors")
+	b.WaitText("#message", "for operators, supervisors and quality reviewers")
 
 	b.Type("#token", opToken)
 	b.Click("#signin-button")
