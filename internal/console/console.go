@@ -4,7 +4,8 @@
 // and the call at hand (the caller, their earlier tickets and the form to fill this
 // call's ticket). A supervisor gets the board: the line of waiting callers, every
 // operator's live state, and the staffing of the current interval. A quality reviewer
-// gets the recorded calls: search, listen, and score a call on the active form.
+// gets the recorded calls: search, listen, and score a call on the active form. A
+// department gets its tickets: acknowledge, work, note, resolve or return one.
 package console
 
 import (

@@ -32,6 +32,7 @@ const elementKey = "element-6066-11e4-a52e-4f735466cecf"
 // ends.
 func Chromium(t testing.TB) *Browser {
 	t.Helper()
+	skipShort(t, "chromium")
 	driver, err := exec.LookPath("chromedriver")
 	if err != nil {
 		t.Fatal("chromedriver is not installed (Debian packages chromium and chromium-driver; `make deps`)")

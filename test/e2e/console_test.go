@@ -32,7 +32,7 @@ func TestOperatorConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, deptToken, err := c.DB.Tokens().Create(ctx, "Water dispatch", auth.Department, "water", nil)
+	_, appToken, err := c.DB.Tokens().Create(ctx, "City app", auth.Open311, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +51,9 @@ func TestOperatorConsole(t *testing.T) {
 	if !b.Visible("#signin") || b.Visible("#desk") {
 		t.Fatal("signed in with an unknown token")
 	}
-	b.Type("#token", deptToken)
+	b.Type("#token", appToken)
 	b.Click("#signin-button")
-	b.WaitText("#message", "for operators, supervisors and quality reviewers")
+	b.WaitText("#message", "for operators, supervisors, quality reviewers and departments")
 
 	b.Type("#token", opToken)
 	b.Click("#signin-button")
