@@ -58,6 +58,33 @@ type Event struct {
 	Detail map[string]any
 }
 
+// Summary is what became of the calls that arrived in [From, To), on one line or on
+// all.
+type Summary struct {
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Line     string    `json:"line,omitempty"`
+	Arrived  int       `json:"arrived"`
+	Open     int       `json:"open"` // not ended yet
+	Answered int       `json:"answered"`
+	// Abandoned hung up before reaching an operator; AbandonedAfterTarget of them
+	// after waiting longer than the target in line.
+	Abandoned            int `json:"abandoned"`
+	AbandonedAfterTarget int `json:"abandoned_after_target"`
+	Completed            int `json:"completed"`
+	Failed               int `json:"failed"`
+	// TargetSeconds is the service level's answer time; AnsweredWithinTarget the
+	// calls answered within it in line.
+	TargetSeconds        float64 `json:"target_seconds"`
+	AnsweredWithinTarget int     `json:"answered_within_target"`
+	// ServiceLevel is AnsweredWithinTarget / (Answered + AbandonedAfterTarget): short
+	// abandons do not count against it. Nil when there is nothing to count.
+	ServiceLevel       *float64 `json:"service_level"`
+	AverageWaitSeconds float64  `json:"average_wait_seconds"` // of the answered, in line
+	LongestWaitSeconds float64  `json:"longest_wait_seconds"` // of the answered
+	AverageTalkSeconds float64  `json:"average_talk_seconds"` // of the answered and ended
+}
+
 // Store keeps calls and their events. Implementations must be safe for concurrent use.
 type Store interface {
 	// Arrive records a new call, or returns the existing one for the same
@@ -80,6 +107,9 @@ type Store interface {
 	AddEvent(ctx context.Context, id int64, e Event) error
 	// Get returns a call by id; an apperr NotFound if there is none.
 	Get(ctx context.Context, id int64) (Call, error)
+	// Summarize counts what became of the calls arrived in [from, to) on line (every
+	// line when empty), with target as the service level's answer time.
+	Summarize(ctx context.Context, from, to time.Time, line string, target time.Duration) (Summary, error)
 	// Many returns the calls of ids that exist, in the order of ids.
 	Many(ctx context.Context, ids []int64) ([]Call, error)
 	// ByChannel returns the call of a channel; an apperr NotFound if there is none.

@@ -58,6 +58,27 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, p auth.Principa
 	return http.StatusOK, out, nil
 }
 
+// maxSummaryPeriod bounds one call summary.
+const maxSummaryPeriod = 92 * 24 * time.Hour
+
+// callSummary counts what became of the calls arrived in [from, to) (RFC 3339; by
+// default the last 24 hours), on one line or on all.
+func (s *Server) callSummary(w http.ResponseWriter, r *http.Request, p auth.Principal) (int, any, error) {
+	from, to, err := queryPeriod(r, maxSummaryPeriod)
+	if err != nil {
+		return 0, nil, err
+	}
+	target := s.ServiceTarget
+	if target == 0 {
+		target = DefaultServiceTarget
+	}
+	sum, err := s.Calls.Summarize(r.Context(), from, to, r.URL.Query().Get("line"), target)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, sum, nil
+}
+
 func callJSON(c calls.Call) CallJSON {
 	return CallJSON{ID: c.ID, AsteriskID: c.AsteriskID, ChannelID: c.ChannelID, Line: c.Line,
 		CallerNumber: c.CallerNumber, CallerName: c.CallerName, Language: c.Language, State: string(c.State),

@@ -271,20 +271,9 @@ func (s *Server) liveOperators(w http.ResponseWriter, r *http.Request, p auth.Pr
 // operatorStates returns the state history in [from, to) (RFC 3339); by default the
 // last 24 hours.
 func (s *Server) operatorStates(w http.ResponseWriter, r *http.Request, p auth.Principal) (int, any, error) {
-	q := r.URL.Query()
-	to, err := queryTime(q.Get("to"), "to", time.Now())
+	from, to, err := queryPeriod(r, maxStatesPeriod)
 	if err != nil {
 		return 0, nil, err
-	}
-	from, err := queryTime(q.Get("from"), "from", to.Add(-24*time.Hour))
-	if err != nil {
-		return 0, nil, err
-	}
-	if !from.Before(to) {
-		return 0, nil, apperr.Errorf(apperr.Invalid, "from %s is not before to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
-	}
-	if to.Sub(from) > maxStatesPeriod {
-		return 0, nil, apperr.Errorf(apperr.Invalid, "the period is longer than %d days", int(maxStatesPeriod/(24*time.Hour)))
 	}
 	cs, err := s.Operators.StateLog(r.Context(), r.PathValue("login"), from, to)
 	if err != nil {
@@ -295,6 +284,25 @@ func (s *Server) operatorStates(w http.ResponseWriter, r *http.Request, p auth.P
 		out = append(out, StateChangeJSON{At: c.At, From: c.From, To: c.To, Reason: c.Reason, CallID: c.CallID})
 	}
 	return http.StatusOK, out, nil
+}
+
+// queryPeriod reads the period [from, to) of a request (RFC 3339; by default the 24
+// hours before to, and to now), at most longest.
+func queryPeriod(r *http.Request, longest time.Duration) (from, to time.Time, err error) {
+	q := r.URL.Query()
+	if to, err = queryTime(q.Get("to"), "to", time.Now()); err != nil {
+		return from, to, err
+	}
+	if from, err = queryTime(q.Get("from"), "from", to.Add(-24*time.Hour)); err != nil {
+		return from, to, err
+	}
+	if !from.Before(to) {
+		return from, to, apperr.Errorf(apperr.Invalid, "from %s is not before to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	if to.Sub(from) > longest {
+		return from, to, apperr.Errorf(apperr.Invalid, "the period is longer than %d days", int(longest/(24*time.Hour)))
+	}
+	return from, to, nil
 }
 
 func queryTime(v, name string, def time.Time) (time.Time, error) {

@@ -69,4 +69,23 @@ func TestQueueAPI(t *testing.T) {
 	if st := f.call(t, "GET", "/api/v1/queue", "operator", nil, &e); st != 403 || e.Error.Code != "forbidden" {
 		t.Fatalf("operator = %d %+v", st, e)
 	}
+
+	// The day's summary counts both, still open, against the 20 s target.
+	var sum calls.Summary
+	if st := f.call(t, "GET", "/api/v1/calls/summary?line=109", "supervisor", nil, &sum); st != 200 ||
+		sum.Arrived != 2 || sum.Open != 2 || sum.Answered != 0 || sum.ServiceLevel != nil || sum.TargetSeconds != 20 {
+		t.Fatalf("summary = %d %+v", st, sum)
+	}
+	if st := f.call(t, "GET", "/api/v1/calls/summary?line=556655", "supervisor", nil, &sum); st != 200 || sum.Arrived != 0 {
+		t.Fatalf("QC line summary = %d %+v", st, sum)
+	}
+	for _, q := range []string{"from=yesterday", "from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z",
+		"from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z"} {
+		if st := f.call(t, "GET", "/api/v1/calls/summary?"+q, "supervisor", nil, &e); st != 400 || e.Error.Code != "invalid" {
+			t.Fatalf("summary?%s = %d %+v", q, st, e)
+		}
+	}
+	if st := f.call(t, "GET", "/api/v1/calls/summary", "operator", nil, &e); st != 403 {
+		t.Fatalf("operator summary = %d", st)
+	}
 }

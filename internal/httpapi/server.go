@@ -26,6 +26,10 @@ import (
 	"github.com/ikomek/ikomek/internal/tickets"
 )
 
+// DefaultServiceTarget is the usual answer time of a hotline's service level: 80 %
+// of calls answered within 20 s.
+const DefaultServiceTarget = 20 * time.Second
+
 // Check reports whether one dependency is usable; nil means ready.
 type Check func(ctx context.Context) error
 
@@ -65,6 +69,9 @@ type Server struct {
 	Availability roster.Availability
 	// Queue, when set, serves the line of waiting callers.
 	Queue QueueView
+	// ServiceTarget is the service level's answer time in call summaries;
+	// DefaultServiceTarget when zero.
+	ServiceTarget time.Duration
 
 	mux      *http.ServeMux
 	duration *prometheus.HistogramVec
@@ -94,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 
 	s.api("GET /api/v1/whoami", s.whoami)
+	s.api("GET /api/v1/calls/summary", s.callSummary, auth.Supervisor, auth.QC)
 	s.api("GET /api/v1/calls/{id}", s.getCall, auth.Supervisor, auth.QC, auth.Operator)
 	s.api("GET /api/v1/tokens", s.listTokens, auth.Admin)
 	s.api("POST /api/v1/tokens", s.createToken, auth.Admin)

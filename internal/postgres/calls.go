@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -183,6 +184,54 @@ func (s *CallStore) Many(ctx context.Context, ids []int64) (cs []calls.Call, err
 		}
 	}
 	return cs, nil
+}
+
+func (s *CallStore) Summarize(ctx context.Context, from, to time.Time, line string, target time.Duration) (sum calls.Summary, err error) {
+	defer apperr.Wrap(&err, "Calls.Summarize")
+	if !from.Before(to) {
+		return sum, apperr.Errorf(apperr.Invalid, "from %s is not before to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	if target <= 0 {
+		return sum, apperr.Errorf(apperr.Invalid, "the service level's target must be positive, not %s", target)
+	}
+	sum = calls.Summary{From: from, To: to, Line: line, TargetSeconds: target.Seconds()}
+	var wait, longest, talk *float64
+	err = s.db.Pool.QueryRow(ctx, `
+		WITH c AS (
+			SELECT outcome, ended_at IS NULL AS open,
+				extract(epoch FROM connected_at - queued_at)::float8 AS wait,
+				extract(epoch FROM ended_at - queued_at)::float8 AS abandon_wait,
+				extract(epoch FROM ended_at - connected_at)::float8 AS talk
+			FROM calls WHERE arrived_at >= $1 AND arrived_at < $2 AND ($3 = '' OR line = $3)
+		)
+		SELECT count(*), count(*) FILTER (WHERE open),
+			count(*) FILTER (WHERE outcome = 'answered'),
+			count(*) FILTER (WHERE outcome = 'abandoned'),
+			count(*) FILTER (WHERE outcome = 'abandoned' AND abandon_wait > $4),
+			count(*) FILTER (WHERE outcome = 'completed'),
+			count(*) FILTER (WHERE outcome = 'failed'),
+			count(*) FILTER (WHERE outcome = 'answered' AND wait <= $4),
+			avg(wait) FILTER (WHERE outcome = 'answered'),
+			max(wait) FILTER (WHERE outcome = 'answered'),
+			avg(talk) FILTER (WHERE outcome = 'answered')
+		FROM c`, from, to, line, target.Seconds()).Scan(&sum.Arrived, &sum.Open, &sum.Answered, &sum.Abandoned,
+		&sum.AbandonedAfterTarget, &sum.Completed, &sum.Failed, &sum.AnsweredWithinTarget, &wait, &longest, &talk)
+	if err != nil {
+		return sum, err
+	}
+	for _, v := range []struct {
+		from *float64
+		to   *float64
+	}{{wait, &sum.AverageWaitSeconds}, {longest, &sum.LongestWaitSeconds}, {talk, &sum.AverageTalkSeconds}} {
+		if v.from != nil {
+			*v.to = math.Round(*v.from*10) / 10
+		}
+	}
+	if n := sum.Answered + sum.AbandonedAfterTarget; n > 0 {
+		sl := math.Round(float64(sum.AnsweredWithinTarget)/float64(n)*1000) / 1000
+		sum.ServiceLevel = &sl
+	}
+	return sum, nil
 }
 
 func (s *CallStore) ByChannel(ctx context.Context, asteriskID, channelID string) (c calls.Call, err error) {

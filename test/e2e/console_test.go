@@ -248,7 +248,8 @@ func postTicket(t *testing.T, base, token string, body map[string]any) ticketRef
 
 // TestSupervisorBoard follows a call on the supervisor's board in headless chromium:
 // the caller waits in line while nobody is logged in, and is shown there; the
-// operator logs in, takes the call, and the board shows them on it, then free again.
+// operator logs in, takes the call, and the board shows them on it, then free again,
+// and the day's service level.
 func TestSupervisorBoard(t *testing.T) {
 	c := startController(t, fastCalls)
 	ctx := context.Background()
@@ -287,6 +288,8 @@ func TestSupervisorBoard(t *testing.T) {
 	b.WaitText("#staffing-summary", "1 logged in")
 	sipp.wait(t, 60*time.Second)
 	b.WaitTextIs(row+" td:nth-child(2)", "available")
+	// The day so far: one call, answered within the 20 s target.
+	b.WaitText("#today-summary", "1 arrived, 1 answered (service level 100 %: 1 within 20 s), 0 abandoned, 0 open")
 }
 
 // TestQualityReviewInConsole has a quality reviewer find a recorded call in the

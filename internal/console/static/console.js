@@ -416,7 +416,11 @@ async function refreshBoard() {
   if (session.busy || !session.me) return;
   session.busy = true;
   try {
-    const [queue, ops] = await Promise.all([api('GET', '/queue'), api('GET', '/operators/live')]);
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    const [queue, ops, today] = await Promise.all([api('GET', '/queue'), api('GET', '/operators/live'),
+      api('GET', '/calls/summary?line=109&from=' + encodeURIComponent(midnight.toISOString()))]);
+    showToday(today);
     $('waiting').textContent = String(queue.waiting);
     $('longest').textContent = seconds(queue.longest_wait_seconds);
     rows('queue-table', queue.calls, (c) => [String(c.position), c.caller_number || 'hidden number', c.line,
@@ -432,6 +436,15 @@ async function refreshBoard() {
   } finally {
     session.busy = false;
   }
+}
+
+function showToday(t) {
+  const sl = t.service_level == null ? 'no service level yet' :
+    'service level ' + Math.round(t.service_level * 100) + ' %: ' + t.answered_within_target + ' within ' +
+    t.target_seconds + ' s';
+  $('today-summary').textContent = t.arrived + ' arrived, ' + t.answered + ' answered (' + sl + '), ' +
+    t.abandoned + ' abandoned, ' + t.open + ' open; average wait ' + seconds(t.average_wait_seconds) +
+    ', longest ' + seconds(t.longest_wait_seconds) + '; average talk ' + seconds(t.average_talk_seconds) + '.';
 }
 
 async function refreshStaffing() {
