@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,21 +45,46 @@ func TestServesThePagesUnderAStrictPolicy(t *testing.T) {
 			t.Fatalf("%s: %d", ref[1], r.StatusCode)
 		}
 	}
-	js, _ := get(t, h, "/console/console.js")
-	if ct := js.Header.Get("Content-Type"); !strings.Contains(ct, "javascript") {
-		t.Fatalf("console.js served as %q", ct)
+	// The script's modules, and the modules they import, are served as JavaScript.
+	seen := map[string]bool{}
+	var load func(name string)
+	load = func(name string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		resp, js := get(t, h, "/console/"+name)
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
+			t.Fatalf("%s: %d %q", name, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		for _, m := range regexp.MustCompile(`from '\./([a-z]+\.js)'`).FindAllStringSubmatch(js, -1) {
+			load(m[1])
+		}
+	}
+	load("console.js")
+	if len(seen) < 6 {
+		t.Fatalf("modules loaded: %v", seen)
 	}
 	if r, _ := get(t, h, "/console/nope.js"); r.StatusCode != 404 {
 		t.Fatalf("missing file: %d", r.StatusCode)
 	}
 }
 
-// The script never turns what the server sends into HTML.
+// The scripts never turn what the server sends into HTML.
 func TestScriptInsertsNoHTML(t *testing.T) {
-	_, js := get(t, console.Handler("/console/"), "/console/console.js")
-	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
-		if strings.Contains(js, bad) {
-			t.Errorf("console.js uses %s", bad)
+	files, err := filepath.Glob(filepath.Join("static", "*.js"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, f := range files {
+		js, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
+			if strings.Contains(string(js), bad) {
+				t.Errorf("%s uses %s", f, bad)
+			}
 		}
 	}
 }
