@@ -45,7 +45,14 @@ for l in "${OPERATORS[@]}"; do
 	done
 	api -X POST "$API/operators/$l/login" >/dev/null
 	echo "operator $l: $(api "$API/operators/$l/live")"
+	# The operator's console token, made once.
+	if [ ! -s "$CACHE/dev/$l.token" ]; then
+		api -X POST "$API/tokens" -d "{\"name\":\"Demo operator $l\",\"role\":\"operator\",\"subject\":\"$l\"}" |
+			sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' >"$CACHE/dev/$l.token"
+		chmod 600 "$CACHE/dev/$l.token"
+	fi
 done
+echo "watch in the console: http://$HTTP/console/ (supervisor: $CACHE/dev/supervisor.token, operators: $CACHE/dev/demo1.token ...)"
 
 echo "placing $CALLS calls to 109 at $RATE per second (sipp citizens, real G.711 audio)"
 (cd "$work" && sipp -sf "$REPO/deploy/local/demo-caller.xml" -s 109 -key caller "7701$((RANDOM % 900000 + 100000))" \

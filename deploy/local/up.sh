@@ -25,14 +25,20 @@ set +a
 "$REPO/bin/ikomekctl" migrate
 
 # Demo data: the city's ticket catalogue and the standard QC form (both idempotent), and
-# an admin token for trying the API (kept out of the repository).
+# tokens for trying the API and the console (kept out of the repository).
 "$REPO/bin/ikomekctl" seed catalog
 "$REPO/bin/ikomekctl" seed qc-form
-if [ ! -s "$RUN/admin.token" ]; then
-	"$REPO/bin/ikomekctl" tokens create --role admin --name "demo admin" --json |
-		sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' >"$RUN/admin.token"
-	chmod 600 "$RUN/admin.token"
-fi
+# token FILE ROLE NAME [SUBJECT]: a demo token kept in $RUN/FILE, made once.
+token() {
+	[ -s "$RUN/$1" ] && return 0
+	"$REPO/bin/ikomekctl" tokens create --role "$2" --name "$3" ${4:+--subject "$4"} --json |
+		sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' >"$RUN/$1"
+	chmod 600 "$RUN/$1"
+}
+token admin.token admin "demo admin"
+token supervisor.token supervisor "demo supervisor"
+token qc.token qc "demo reviewer"
+token water.token department "demo water utility" water
 
 # (Re)start the controller.
 if [ -s "$RUN/ikomekd.pid" ] && kill -0 "$(cat "$RUN/ikomekd.pid")" 2>/dev/null; then
@@ -52,7 +58,8 @@ cat <<INFO
 
 iKomek is up.
   API        http://$IKOMEK_HTTP_ADDR/api/v1   (admin token: $RUN/admin.token)
-  console    http://$IKOMEK_HTTP_ADDR/console/   (operators: bin/ikomekctl tokens create --role operator --name <name> --subject <login>)
+  console    http://$IKOMEK_HTTP_ADDR/console/   (tokens: $RUN/supervisor.token qc.token water.token;
+             make demo adds one per demo operator: $RUN/demo1.token ...)
   health     http://$IKOMEK_HTTP_ADDR/healthz  http://$IKOMEK_HTTP_ADDR/readyz
   metrics    http://$IKOMEK_HTTP_ADDR/metrics
   SIP        udp:$IKOMEK_SIP_HOST:$IKOMEK_SIP_PORT  (dial 109 or 556655 from 127.0.0.0/8)
