@@ -91,7 +91,26 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 		daysOff += len(o.DaysOff)
 		requests += len(o.Unavailable)
 	}
-	res, err := roster.Assign(shifts, ops, roster.Rules{Days: days, MinRest: c.MinRest, LanguageShare: c.LanguagesShare})
+	// The stored rosters of the weeks around bound the rest at the week's edges. With
+	// either one there, the week is not taken to repeat itself.
+	end := week.AddDate(0, 0, days)
+	around, err := db.Staffing().Assignments(ctx, roster.Filter{From: week.AddDate(0, 0, -7), To: end.AddDate(0, 0, 7)})
+	if err != nil {
+		return err
+	}
+	noWrap := false
+	for _, a := range around {
+		noWrap = noWrap || a.StartsAt.Before(week) || !a.StartsAt.Before(end)
+	}
+	minRest := c.MinRest
+	if minRest == 0 {
+		minRest = roster.DefaultRest
+	}
+	for i := range ops {
+		ops[i] = roster.RestAround(ops[i], week, days, minRest, around)
+	}
+	res, err := roster.Assign(shifts, ops, roster.Rules{Days: days, MinRest: c.MinRest, NoWrap: noWrap,
+		LanguageShare: c.LanguagesShare})
 	if err != nil {
 		return invalid(err)
 	}

@@ -276,3 +276,31 @@ func showRoster(t *testing.T, dsn string, args ...string) []roster.Assignment {
 	}
 	return as
 }
+
+// The rest between two weeks counts: whoever works the night into Monday in the
+// stored roster of the week before does not get Monday's early shift.
+func TestRosterBuildKeepsRestAcrossWeeks(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	createOps(t, dsn, "aigerim", "bolat")
+	plan := func(name, shift string) string {
+		return writeFile(t, name, `{"period_minutes": 60, "operator_hours": 8, "lower_bound": 8, "starts": [],
+  "shifts": [`+shift+`], "coverage": [], "elapsed_ms": 1}`)
+	}
+	night := plan("night.json", `{"day": 6, "start": "22:00", "hours": 8, "count": 1}`)
+	if out, err := runOps(t, dsn, "", "roster", "build", "--plan-file", night, "--week-start", "2026-11-30"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	as := showRoster(t, dsn, "--from", "2026-12-06", "--to", "2026-12-08")
+	if len(as) != 1 {
+		t.Fatalf("night roster = %+v", as)
+	}
+	sleeper := as[0].Login
+	early := plan("early.json", `{"day": 0, "start": "08:00", "hours": 8, "count": 1}`)
+	if out, err := runOps(t, dsn, "", "roster", "build", "--plan-file", early, "--week-start", "2026-12-07"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	as = showRoster(t, dsn, "--from", "2026-12-07T08:00:00+05:00", "--to", "2026-12-07T16:00:00+05:00")
+	if len(as) != 1 || as[0].Login == sleeper {
+		t.Fatalf("Monday's early shift = %+v; %s worked until 06:00", as, sleeper)
+	}
+}

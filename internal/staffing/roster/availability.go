@@ -256,3 +256,28 @@ func dayIndex(weekStart, t time.Time) int {
 	b := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return int(b.Sub(a).Hours()) / 24
 }
+
+// RestAround keeps the least rest across the edges of the horizon: a shift the
+// operator works in the stored roster of the week before (ending after weekStart
+// less minRest) or of the week after (starting within minRest of the horizon's end)
+// makes the stretch of minRest after or before it unavailable. neighbours may hold
+// other operators' and other weeks' assignments; those are ignored.
+func RestAround(o Operator, weekStart time.Time, days int, minRest time.Duration, neighbours []Assignment) Operator {
+	end := weekStart.AddDate(0, 0, days)
+	var es []Entry
+	for _, a := range neighbours {
+		if a.Login != o.ID {
+			continue
+		}
+		switch {
+		case a.StartsAt.Before(weekStart) && a.EndsAt.Add(minRest).After(weekStart):
+			es = append(es, Entry{Login: o.ID, Kind: Unavailable, From: weekStart, To: a.EndsAt.Add(minRest)})
+		case !a.StartsAt.Before(end) && a.StartsAt.Add(-minRest).Before(end):
+			es = append(es, Entry{Login: o.ID, Kind: Unavailable, From: a.StartsAt.Add(-minRest), To: a.StartsAt})
+		}
+	}
+	if len(es) == 0 {
+		return o
+	}
+	return ApplyAvailability(o, weekStart, days, nil, es)
+}

@@ -211,3 +211,42 @@ func TestEntryValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestRestAroundTheWeek(t *testing.T) {
+	week := time.Date(2026, 11, 30, 0, 0, 0, 0, astana) // a Monday
+	at := func(day int, clock time.Duration) time.Time { return week.AddDate(0, 0, day).Add(clock) }
+	neighbours := []Assignment{
+		// The Sunday night before, until Monday 06:00: no work before Monday 17:00.
+		{Login: "aigerim", StartsAt: at(-1, 22*h), EndsAt: at(0, 6*h)},
+		// Earlier in the week before: far enough.
+		{Login: "aigerim", StartsAt: at(-3, 8*h), EndsAt: at(-3, 16*h)},
+		// Next Monday 07:00: nothing after Sunday 20:00.
+		{Login: "aigerim", StartsAt: at(7, 7*h), EndsAt: at(7, 15*h)},
+		// Next Tuesday: far enough.
+		{Login: "aigerim", StartsAt: at(8, 7*h), EndsAt: at(8, 15*h)},
+		// Someone else's.
+		{Login: "bolat", StartsAt: at(-1, 22*h), EndsAt: at(0, 6*h)},
+	}
+	got := RestAround(Operator{ID: "aigerim"}, week, 7, 11*h, neighbours)
+	want := []Span{{Day: 0, Start: 0, Length: 17 * h}, {Day: 6, Start: 20 * h, Length: 11 * h}}
+	if !reflect.DeepEqual(got.Unavailable, want) {
+		t.Fatalf("unavailable = %+v, want %+v", got.Unavailable, want)
+	}
+	if got := RestAround(Operator{ID: "dana"}, week, 7, 11*h, neighbours); got.Unavailable != nil {
+		t.Fatalf("dana works in neither week: %+v", got.Unavailable)
+	}
+
+	// Roster the week: one early shift on Monday and one late on Sunday, which only
+	// aigerim and bolat can take; aigerim must not get either.
+	shifts := []Shift{{Day: 0, Start: 8 * h, Length: 8 * h, Count: 1}, {Day: 6, Start: 14 * h, Length: 8 * h, Count: 1}}
+	ops := []Operator{got, RestAround(Operator{ID: "bolat"}, week, 7, 11*h, neighbours)}
+	rules := Rules{Days: 7, NoWrap: true, MinRest: 11 * h}
+	res, err := Assign(shifts, ops, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify(t, shifts, ops, rules, res)
+	if slices.Contains(res.Staff[0], "aigerim") || slices.Contains(res.Staff[1], "aigerim") {
+		t.Fatalf("aigerim works without rest: %v", res.Staff)
+	}
+}
