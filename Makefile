@@ -20,8 +20,8 @@ build:
 	go build -o bin/ikomekd ./cmd/ikomekd
 	go build -o bin/ikomekctl ./cmd/ikomekctl
 
-deps:
-	deploy/local/stack.sh deps
+deps:          ## Debian packages, and what only the tests need
+	deploy/local/stack.sh test-deps
 
 services:
 	deploy/local/stack.sh postgres-up

@@ -102,12 +102,8 @@ func (c *rosterBuildCmd) Run(ctx context.Context, g *Globals) error {
 	for _, a := range around {
 		noWrap = noWrap || a.StartsAt.Before(week) || !a.StartsAt.Before(end)
 	}
-	minRest := c.MinRest
-	if minRest == 0 {
-		minRest = roster.DefaultRest
-	}
 	for i := range ops {
-		ops[i] = roster.RestAround(ops[i], week, days, minRest, around)
+		ops[i] = roster.RestAround(ops[i], week, days, c.MinRest, around)
 	}
 	res, err := roster.Assign(shifts, ops, roster.Rules{Days: days, MinRest: c.MinRest, NoWrap: noWrap,
 		LanguageShare: c.LanguagesShare})

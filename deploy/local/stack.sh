@@ -3,6 +3,7 @@
 # that runs from a private Debian root (Debian 12 ships no asterisk package).
 #
 #   stack.sh deps                 install missing Debian packages
+#   stack.sh test-deps            deps, and what only the tests need (chromium)
 #   stack.sh postgres-up          start PostgreSQL if it is down; create role and database
 #   stack.sh redis-up             start Redis if it is down
 #   stack.sh asterisk-root        build the Asterisk root once (reused when present)
@@ -40,9 +41,15 @@ apt_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# The console's browser tests drive Debian's chromium through chromedriver.
+cmd_test_deps() {
+	cmd_deps
+	apt_install chromium chromium-driver
+}
+
 cmd_deps() {
 	need_root
-	apt_install postgresql redis-server sip-tester debootstrap sox libsox-fmt-base espeak-ng chromium chromium-driver \
+	apt_install postgresql redis-server sip-tester debootstrap sox libsox-fmt-base espeak-ng \
 		ca-certificates curl util-linux make git
 	mkdir -p "$CACHE"
 	ensure_go
@@ -322,6 +329,7 @@ EOF
 
 case "${1:-}" in
 deps) cmd_deps ;;
+test-deps) cmd_test_deps ;;
 postgres-up) cmd_postgres_up ;;
 redis-up) cmd_redis_up ;;
 services-down) cmd_services_down ;;

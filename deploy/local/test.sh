@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-"$STACK" deps
+"$STACK" test-deps
 "$STACK" postgres-up
 "$STACK" redis-up
 started_asterisk=

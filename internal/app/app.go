@@ -108,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Operators: a.DB.Operators(), Presence: a.Presence, Provision: a.SyncOperators,
 		Recordings: a.DB.RecordingIndex(), Access: a.DB.RecordingAccess(), RecordingsDir: cfg.RecordingsDir, QC: a.DB.QC(),
 		Roster: a.DB.Staffing(), StaffingNow: a.staffingMonitor(), Availability: a.DB.Availability(),
-		Queue: a.Presence, ServiceTarget: callflow.ServiceTarget,
+		Queue: a.Presence,
 		Checks: map[string]httpapi.Check{
 			"postgres": a.DB.Ping,
 			"redis":    func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },

@@ -8,9 +8,6 @@ import (
 	"github.com/ikomek/ikomek/internal/calls"
 )
 
-// ServiceTarget is the answer time of the service level (share answered within it).
-const ServiceTarget = 20 * time.Second
-
 type metrics struct {
 	arrived           prometheus.Counter
 	outcomes          *prometheus.CounterVec
@@ -75,7 +72,7 @@ func (m *metrics) ended(o calls.Outcome) { m.outcomes.WithLabelValues(string(o))
 
 func (m *metrics) answeredCalls(wait time.Duration) {
 	m.answered.Inc()
-	if wait <= ServiceTarget {
+	if wait <= calls.ServiceTarget {
 		m.withinTarget.Inc()
 	}
 }

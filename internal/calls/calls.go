@@ -58,6 +58,10 @@ type Event struct {
 	Detail map[string]any
 }
 
+// ServiceTarget is the answer time of the service level: the share of calls
+// answered within it in line (a hotline's usual goal is 80 % within 20 s).
+const ServiceTarget = 20 * time.Second
+
 // Summary is what became of the calls that arrived in [From, To), on one line or on
 // all.
 type Summary struct {

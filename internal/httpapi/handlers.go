@@ -68,11 +68,7 @@ func (s *Server) callSummary(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return 0, nil, err
 	}
-	target := s.ServiceTarget
-	if target == 0 {
-		target = DefaultServiceTarget
-	}
-	sum, err := s.Calls.Summarize(r.Context(), from, to, r.URL.Query().Get("line"), target)
+	sum, err := s.Calls.Summarize(r.Context(), from, to, r.URL.Query().Get("line"), calls.ServiceTarget)
 	if err != nil {
 		return 0, nil, err
 	}

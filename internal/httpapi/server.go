@@ -1,6 +1,6 @@
 // Package httpapi is the HTTP edge of the controller: health and readiness, Prometheus
-// metrics, the JSON API under /api/v1 with bearer tokens and roles, and the operators'
-// web console under /console/.
+// metrics, the JSON API under /api/v1 with bearer tokens and roles, and the web console
+// under /console/.
 package httpapi
 
 import (
@@ -25,10 +25,6 @@ import (
 	"github.com/ikomek/ikomek/internal/staffing/roster"
 	"github.com/ikomek/ikomek/internal/tickets"
 )
-
-// DefaultServiceTarget is the usual answer time of a hotline's service level: 80 %
-// of calls answered within 20 s.
-const DefaultServiceTarget = 20 * time.Second
 
 // Check reports whether one dependency is usable; nil means ready.
 type Check func(ctx context.Context) error
@@ -69,9 +65,6 @@ type Server struct {
 	Availability roster.Availability
 	// Queue, when set, serves the line of waiting callers.
 	Queue QueueView
-	// ServiceTarget is the service level's answer time in call summaries;
-	// DefaultServiceTarget when zero.
-	ServiceTarget time.Duration
 
 	mux      *http.ServeMux
 	duration *prometheus.HistogramVec

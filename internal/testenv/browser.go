@@ -159,15 +159,16 @@ func (b *Browser) Open(url string) {
 // find returns the element matching a CSS selector, waiting for it to exist.
 func (b *Browser) find(css string) string {
 	b.t.Helper()
-	var last error
-	for deadline := time.Now().Add(b.timeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	var id string
+	b.WaitFor("element "+css, func() bool {
 		var el map[string]string
-		if last = b.call("POST", b.base+"/element", map[string]string{"using": "css selector", "value": css}, &el); last == nil {
-			return el[elementKey]
+		if err := b.call("POST", b.base+"/element", map[string]string{"using": "css selector", "value": css}, &el); err != nil {
+			return false
 		}
-	}
-	b.t.Fatalf("no element %s: %v", css, last)
-	return ""
+		id = el[elementKey]
+		return true
+	})
+	return id
 }
 
 // Click clicks an element once it is there, shown and enabled.
@@ -226,13 +227,19 @@ func (b *Browser) WaitFor(what string, ok func() bool) {
 	}
 }
 
+// innerText is the visible text of the element matching css, "" when there is none.
+func (b *Browser) innerText(css string) string {
+	b.t.Helper()
+	v, _ := b.Eval(`const e = document.querySelector(arguments[0]); return e ? e.innerText : ""`, css).(string)
+	return v
+}
+
 // WaitText waits until an element's visible text contains want and returns the text.
 func (b *Browser) WaitText(css, want string) string {
 	b.t.Helper()
 	var got string
 	b.WaitFor(fmt.Sprintf("%s to show %q", css, want), func() bool {
-		v, _ := b.Eval(`const e = document.querySelector(arguments[0]); return e ? e.innerText : ""`, css).(string)
-		got = v
+		got = b.innerText(css)
 		return strings.Contains(got, want)
 	})
 	return got
@@ -242,8 +249,7 @@ func (b *Browser) WaitText(css, want string) string {
 func (b *Browser) WaitTextIs(css, want string) {
 	b.t.Helper()
 	b.WaitFor(fmt.Sprintf("%s to read %q", css, want), func() bool {
-		v, _ := b.Eval(`const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : ""`, css).(string)
-		return v == want
+		return strings.TrimSpace(b.innerText(css)) == want
 	})
 }
 

@@ -42,21 +42,18 @@ func TestOperatorConsole(t *testing.T) {
 		"address": "пр. Республики, 12", "caller": map[string]string{"phone": caller}})
 
 	b := testenv.Chromium(t)
-	b.Open(base + "/")
+	b.Open(base + "/") // leads to the console
 
 	// Tokens that may not use the console are refused, with the reason.
-	b.Type("#token", "not-a-token")
-	b.Click("#signin-button")
+	signIn(b, "not-a-token")
 	b.WaitText("#message", "token")
 	if !b.Visible("#signin") || b.Visible("#desk") {
 		t.Fatal("signed in with an unknown token")
 	}
-	b.Type("#token", appToken)
-	b.Click("#signin-button")
+	signIn(b, appToken)
 	b.WaitText("#message", "for operators, supervisors, quality reviewers and departments")
 
-	b.Type("#token", opToken)
-	b.Click("#signin-button")
+	signIn(b, opToken)
 	b.WaitTextIs("#state", "offline")
 	b.WaitTextIs("#softphone", "not registered")
 	b.WaitText("#who", login)
@@ -197,13 +194,27 @@ func TestOperatorConsole(t *testing.T) {
 	b.WaitFor("the sign-in form", func() bool { return b.Visible("#signin") && !b.Visible("#desk") })
 }
 
+// openConsole opens the controller's web console in a new headless chromium.
+func openConsole(t *testing.T, c *controller) *testenv.Browser {
+	t.Helper()
+	b := testenv.Chromium(t)
+	b.Open("http://" + c.Addr() + "/console/")
+	return b
+}
+
+// signIn signs in to the console with a token.
+func signIn(b *testenv.Browser, token string) {
+	b.Type("#token", token)
+	b.Click("#signin-button")
+}
+
 // nextCall waits for the console to show a call other than the one of ticket prev
 // and returns the new call's ticket reference.
 func nextCall(b *testenv.Browser, prev string) string {
 	b.WaitTextIs("#call-title", "Call in progress")
 	var ref string
 	b.WaitFor("the next call's ticket", func() bool {
-		ref, _ = b.Eval(`return document.getElementById("ticket-ref").innerText`).(string)
+		ref = b.Text("#ticket-ref")
 		return ref != "" && ref != prev
 	})
 	return ref
@@ -258,10 +269,8 @@ func TestSupervisorBoard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := testenv.Chromium(t)
-	b.Open("http://" + c.Addr() + "/console/")
-	b.Type("#token", supToken)
-	b.Click("#signin-button")
+	b := openConsole(t, c)
+	signIn(b, supToken)
 	b.WaitTextIs("#waiting", "0")
 	row := `#operators-table tr[data-login="` + login + `"]`
 	b.WaitTextIs(row+" td:nth-child(2)", "offline")
@@ -315,10 +324,8 @@ func TestQualityReviewInConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := testenv.Chromium(t)
-	b.Open("http://" + c.Addr() + "/console/")
-	b.Type("#token", reviewer)
-	b.Click("#signin-button")
+	b := openConsole(t, c)
+	signIn(b, reviewer)
 	b.WaitText("#form-name", "Call quality")
 	b.Type("#search-caller", caller)
 	b.Click("#search-button")

@@ -27,10 +27,10 @@ async function refreshBoard() {
     $('longest').textContent = seconds(queue.longest_wait_seconds);
     rows('queue-table', queue.calls, (c) => [String(c.position), c.caller_number || 'hidden number', c.line,
       c.language || '', c.priority ? String(c.priority) : '', seconds(c.wait_seconds)]);
-    const body = rows('operators-table', ops, (o) => [o.login,
+    rows('operators-table', ops, (o) => [o.login,
       [STATE_TEXT[o.state] || o.state, pauseReason(o)].join(' ').trim(), when(o.since),
-      o.registered ? 'registered' : 'not registered', o.call_id ? String(o.call_id) : '', String(o.missed || 0)]);
-    ops.forEach((o, i) => { body.rows[i].dataset.login = o.login; });
+      o.registered ? 'registered' : 'not registered', o.call_id ? String(o.call_id) : '', String(o.missed || 0)],
+    (tr, o) => { tr.dataset.login = o.login; });
     await refreshStaffing();
     say('');
   } catch (e) {

@@ -1,5 +1,5 @@
 import { api, session } from './api.js';
-import { $, failed, rows, say, when } from './page.js';
+import { $, button, failed, rows, say, when } from './page.js';
 import { categoryName } from './desk.js';
 
 const POLL_MS = 10000;
@@ -21,18 +21,11 @@ async function refreshDept() {
     const q = DEPT_FILTERS[$('dept-show').value] || '';
     const page = await api('GET', '/tickets?page_size=200' + (q ? '&' + q : ''));
     const list = page.tickets || [];
-    const body = rows('dept-tickets', list, (t) => [t.reference, when(t.created_at), categoryName(t.service_code),
+    rows('dept-tickets', list, (t) => [t.reference, when(t.created_at), categoryName(t.service_code),
       t.priority, t.address || '', t.overdue ? t.status + ' (overdue)' : t.status,
-      t.sla ? when(t.sla.response_due_at) : '', t.sla ? when(t.sla.resolution_due_at) : '']);
-    list.forEach((t, i) => {
-      const tr = body.rows[i];
+      t.sla ? when(t.sla.response_due_at) : '', t.sla ? when(t.sla.resolution_due_at) : ''], (tr, t) => {
       tr.dataset.ticket = t.reference;
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'open';
-      b.textContent = 'Open';
-      b.addEventListener('click', () => openDeptTicket(t.id));
-      tr.insertCell().appendChild(b);
+      tr.insertCell().appendChild(button('Open', 'open', () => openDeptTicket(t.id)));
     });
     $('dept-empty').hidden = list.length > 0;
     say('');

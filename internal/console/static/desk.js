@@ -2,7 +2,7 @@
 // its ticket and the caller's earlier tickets.
 
 import { api, session } from './api.js';
-import { $, clear, failed, say, when } from './page.js';
+import { $, button, failed, rows, say, when } from './page.js';
 
 const POLL_MS = 1000;
 
@@ -152,31 +152,21 @@ function showSpot() {
 }
 
 async function showHistory(phone, currentID) {
-  const body = $('history').tBodies[0];
-  clear(body);
   let list = [];
   if (phone) {
     const h = await api('GET', '/callers/' + encodeURIComponent(phone) + '/tickets?limit=10');
     list = (h.tickets || []).filter((t) => t.id !== currentID);
   }
-  for (const t of list) {
-    const tr = body.insertRow();
+  rows('history', list, (t) => [t.reference, when(t.created_at), categoryName(t.service_code),
+    t.overdue ? t.status + ' (overdue)' : t.status, t.address || ''], (tr, t) => {
     tr.dataset.ticket = t.reference;
-    for (const text of [t.reference, when(t.created_at), categoryName(t.service_code),
-      t.overdue ? t.status + ' (overdue)' : t.status, t.address || '']) {
-      tr.insertCell().textContent = text;
-    }
     const cell = tr.insertCell();
     if (!['closed', 'cancelled', 'duplicate'].includes(t.status)) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'same';
-      b.textContent = 'Same problem';
+      const b = button('Same problem', 'same', () => markDuplicate(t));
       b.title = 'This call reports the problem of ' + t.reference + ': the caller is added to it';
-      b.addEventListener('click', () => markDuplicate(t));
       cell.appendChild(b);
     }
-  }
+  });
   $('history-empty').hidden = list.length > 0;
 }
 

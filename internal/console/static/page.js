@@ -34,12 +34,24 @@ export function seconds(s) {
   return s < 60 ? s + ' s' : Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
 }
 
-export function rows(table, items, cells) {
+// rows fills a table's body with a row per item: the texts of cells(item), then
+// whatever each(row, item) adds (keys for finding the row, buttons).
+export function rows(table, items, cells, each) {
   const body = $(table).tBodies[0];
   clear(body);
   for (const it of items) {
     const tr = body.insertRow();
     for (const text of cells(it)) tr.insertCell().textContent = text;
+    if (each) each(tr, it);
   }
-  return body;
+}
+
+// button is a button of a row: its text, a class naming it, and what a click does.
+export function button(text, className, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = className;
+  b.textContent = text;
+  b.addEventListener('click', onClick);
+  return b;
 }

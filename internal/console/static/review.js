@@ -1,5 +1,5 @@
 import { API, api, APIError, session } from './api.js';
-import { $, clear, failed, rows, say, seconds, when } from './page.js';
+import { $, button, clear, failed, rows, say, seconds, when } from './page.js';
 
 // Quality review: find recorded calls, listen to one, score it on the active form.
 // Every listen goes through the API, which logs it.
@@ -44,17 +44,11 @@ async function searchRecordings() {
   }
   try {
     const found = (await api('GET', '/recordings?' + q.toString())).recordings || [];
-    const body = rows('recordings', found, (r) => [String(r.call_id), when(r.arrived_at), r.caller_number,
-      r.operator_login, seconds(r.duration_seconds), (r.tickets || []).join(', ')]);
-    found.forEach((r, i) => {
-      const tr = body.rows[i];
+    rows('recordings', found, (r) => [String(r.call_id), when(r.arrived_at), r.caller_number,
+      r.operator_login, seconds(r.duration_seconds), (r.tickets || []).join(', ')], (tr, r) => {
       tr.dataset.call = String(r.call_id);
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'listen';
-      b.textContent = r.removed_at ? 'Audio removed' : 'Listen';
+      const b = button(r.removed_at ? 'Audio removed' : 'Listen', 'listen', () => openRecording(r));
       b.disabled = !!r.removed_at;
-      b.addEventListener('click', () => openRecording(r));
       tr.insertCell().appendChild(b);
     });
     $('recordings-empty').hidden = found.length > 0;

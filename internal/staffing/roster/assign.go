@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// DefaultRest is the legal minimum daily rest.
-const DefaultRest = 11 * time.Hour
+// defaultRest is the legal minimum daily rest.
+const defaultRest = 11 * time.Hour
 
 // assigner holds the working state of Assign.
 type assigner struct {
@@ -36,7 +36,7 @@ func newAssigner(shifts []Shift, ops []Operator, rules Rules) (*assigner, error)
 		return nil, fmt.Errorf("days must be 1 to 7, got %d", rules.Days)
 	}
 	if rules.MinRest == 0 {
-		rules.MinRest = DefaultRest
+		rules.MinRest = defaultRest
 	}
 	if rules.MinRest < 0 {
 		return nil, fmt.Errorf("minimum rest must not be negative, got %v", rules.MinRest)

@@ -260,9 +260,13 @@ func dayIndex(weekStart, t time.Time) int {
 // RestAround keeps the least rest across the edges of the horizon: a shift the
 // operator works in the stored roster of the week before (ending after weekStart
 // less minRest) or of the week after (starting within minRest of the horizon's end)
-// makes the stretch of minRest after or before it unavailable. neighbours may hold
-// other operators' and other weeks' assignments; those are ignored.
+// makes the stretch of minRest after or before it unavailable; 0 means the
+// legal 11 hours, as in Rules. neighbours may hold other operators' and other
+// weeks' assignments; those are ignored.
 func RestAround(o Operator, weekStart time.Time, days int, minRest time.Duration, neighbours []Assignment) Operator {
+	if minRest == 0 {
+		minRest = defaultRest
+	}
 	end := weekStart.AddDate(0, 0, days)
 	var es []Entry
 	for _, a := range neighbours {
